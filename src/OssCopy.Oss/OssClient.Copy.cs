@@ -60,7 +60,7 @@ public sealed partial class OssClient
         var taggingDirective = OssDirective.Normalize(request.TaggingDirective, nameof(request.TaggingDirective));
         ObjectHeaders.Set(headers, OssHeaders.TaggingDirective, taggingDirective);
         ObjectHeaders.Tagging(headers, request.Tagging, nameof(request.Tagging));
-        ObjectHeaders.Standard(headers, request.ContentType, request.CacheControl, request.ContentDisposition, request.ContentEncoding, request.Expires);
+        ObjectHeaders.Standard(headers, request.ContentType, request.CacheControl, request.ContentDisposition, request.ContentEncoding, request.Expires, request.ContentLanguage);
         ObjectHeaders.Metadata(headers, request.Metadata, nameof(request.Metadata));
         ObjectHeaders.Set(headers, OssHeaders.CopySourceIfMatch, request.CopySourceIfMatch);
         ObjectHeaders.Set(headers, OssHeaders.CopySourceIfNoneMatch, request.CopySourceIfNoneMatch);

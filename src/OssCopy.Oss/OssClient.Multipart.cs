@@ -16,7 +16,7 @@ public sealed partial class OssClient
         var state = NewState("InitiateMultipartUpload", "POST", request.Bucket, request.Key);
         state.Query.Add(new("uploads", string.Empty));
         var headers = state.Headers;
-        ObjectHeaders.Standard(headers, request.ContentType, request.CacheControl, request.ContentDisposition, request.ContentEncoding, request.Expires);
+        ObjectHeaders.Standard(headers, request.ContentType, request.CacheControl, request.ContentDisposition, request.ContentEncoding, request.Expires, request.ContentLanguage);
         ObjectHeaders.Metadata(headers, request.Metadata, nameof(request.Metadata));
         ObjectHeaders.Tagging(headers, request.Tagging, nameof(request.Tagging));
         ObjectHeaders.SetBool(headers, OssHeaders.ForbidOverwrite, request.ForbidOverwrite);

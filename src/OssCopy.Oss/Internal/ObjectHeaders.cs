@@ -31,13 +31,15 @@ internal static class ObjectHeaders
     }
 
     public static void Standard(
-        Dictionary<string, string> headers, string? contentType, string? cacheControl, string? contentDisposition, string? contentEncoding, string? expires)
+        Dictionary<string, string> headers, string? contentType, string? cacheControl, string? contentDisposition, string? contentEncoding, string? expires,
+        string? contentLanguage = null)
     {
         Set(headers, "Content-Type", contentType);
         Set(headers, "Cache-Control", cacheControl);
         Set(headers, "Content-Disposition", contentDisposition);
         Set(headers, "Content-Encoding", contentEncoding);
         Set(headers, "Expires", expires);
+        Set(headers, "Content-Language", contentLanguage);
     }
 
     /// <summary>User metadata: names are HTTP tokens (sent lower-case, as OSS stores them), values printable ASCII.</summary>

@@ -43,6 +43,8 @@ public sealed class CopyObjectRequest
 
     public string? Expires { get; init; }
 
+    public string? ContentLanguage { get; init; }
+
     public string? CopySourceIfMatch { get; init; }
 
     public string? CopySourceIfNoneMatch { get; init; }

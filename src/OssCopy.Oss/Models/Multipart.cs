@@ -17,6 +17,8 @@ public sealed class InitiateMultipartUploadRequest
 
     public string? Expires { get; init; }
 
+    public string? ContentLanguage { get; init; }
+
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
     public string? Tagging { get; init; }

@@ -158,6 +158,26 @@ public class ListingBucketMultipartWireTests
     }
 
     [Fact]
+    public async Task Content_language_is_sent_on_initiate_and_copy_as_the_copier_re_applies_it()
+    {
+        // The engine re-applies the source's Content-Language on multipart copies (the Go copier's metadataCopied set).
+        var handler = new RecordingHandler()
+            .ThenRespond(HttpStatusCode.OK, "<InitiateMultipartUploadResult><Bucket>dest</Bucket><Key>big</Key><UploadId>u-1</UploadId></InitiateMultipartUploadResult>")
+            .ThenRespond(HttpStatusCode.OK, "<CopyObjectResult><ETag>\"E\"</ETag><LastModified>2023-02-24T09:41:56.000Z</LastModified></CopyObjectResult>");
+        var client = TestClients.Create(handler);
+
+        await client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { Bucket = "dest", Key = "big", ContentLanguage = "zh-CN" });
+        await client.CopyObjectAsync(new CopyObjectRequest
+        {
+            Bucket = "dest", Key = "k", SourceKey = "s", MetadataDirective = "Replace", ContentLanguage = "en-GB",
+        });
+
+        Assert.Equal("zh-CN", handler.Requests[0].Header("Content-Language"));
+        Assert.Equal("en-GB", handler.Requests[1].Header("Content-Language"));
+        Assert.All(handler.Requests, request => WireVerifier.AssertV4Signature(request, pathStyle: false));
+    }
+
+    [Fact]
     public async Task Complete_all_sends_the_header_and_no_body()
     {
         var handler = new RecordingHandler().ThenRespond(HttpStatusCode.OK, "<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><ETag>\"E-3\"</ETag></CompleteMultipartUploadResult>");
