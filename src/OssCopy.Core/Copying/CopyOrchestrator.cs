@@ -1,0 +1,361 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OssCopy.Core.Internal;
+using OssCopy.Oss;
+using OssCopy.Oss.Models;
+
+namespace OssCopy.Core.Copying;
+
+/// <summary>
+/// Copies one object: validate → (same region?) → HEAD the source → one CopyObject, or a multipart copy for large
+/// sources → verify → a <see cref="CopyOutcome"/>. Every copy is pinned to the source ETag the engine saw, so a
+/// source that changes meanwhile is reported as <see cref="CopyStatus.SourceChanged"/>, never copied half old.
+/// </summary>
+public sealed class CopyOrchestrator
+{
+    private readonly IOssClient _client;
+    private readonly CopyEngineOptions _options;
+    private readonly ILogger _logger;
+    private readonly BucketRegionCache _regions;
+
+    public CopyOrchestrator(IOssClient client, IOptions<CopyEngineOptions> options, ILogger<CopyOrchestrator>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _options = options.Value;
+        _options.ThrowIfInvalid();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _regions = new BucketRegionCache(client, _logger);
+    }
+
+    public CopyEngineOptions Options => _options;
+
+    /// <summary>
+    /// Copies one object. Throws <see cref="CopyValidationException"/> for a bad request (before any OSS call) and
+    /// <see cref="OperationCanceledException"/> when cancelled; every OSS refusal is an outcome, not an exception.
+    /// </summary>
+    public async Task<CopyOutcome> CopyAsync(CopyRequest request, CancellationToken cancellationToken = default)
+    {
+        CopyRequestValidator.ThrowIfInvalid(request);
+        var stopwatch = Stopwatch.StartNew();
+        var context = new CopyContext(request);
+        try
+        {
+            var outcome = await CopyValidatedAsync(context, cancellationToken);
+            return Finish(outcome with { Duration = stopwatch.Elapsed });
+        }
+        catch (OssException ex) when (ex.StatusCode == 412 || ex.ErrorCode == OssErrorCodes.PreconditionFailed)
+        {
+            CoreLog.SourceChanged(_logger, context.SourceBucket, request.SourceKey, context.PinnedETag);
+            return context.Outcome(CopyStatus.SourceChanged, CopyError.From(ex)) with { Duration = stopwatch.Elapsed };
+        }
+        catch (OssException ex)
+        {
+            CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, ex.ErrorCode, ex.StatusCode, ex.RequestId);
+            return context.Outcome(CopyStatus.Failed, CopyError.From(ex)) with { Duration = stopwatch.Elapsed };
+        }
+    }
+
+    private CopyOutcome Finish(CopyOutcome outcome)
+    {
+        switch (outcome.Status)
+        {
+            case CopyStatus.Copied:
+                CoreLog.Copied(_logger, outcome.SourceBucket, outcome.SourceKey, outcome.Bucket, outcome.Key, outcome.SourceSize, outcome.Strategy,
+                    outcome.Verified, outcome.Duration.TotalMilliseconds, outcome.RequestId);
+                break;
+            case CopyStatus.VerificationFailed:
+                CoreLog.VerificationFailed(_logger, outcome.SourceBucket, outcome.SourceKey, outcome.Bucket, outcome.Key, outcome.VerificationErrors);
+                break;
+            case CopyStatus.SourceChanged:
+                CoreLog.SourceChanged(_logger, outcome.SourceBucket, outcome.SourceKey, outcome.SourceETag);
+                break;
+            default:
+                CoreLog.Failed(_logger, outcome.SourceBucket, outcome.SourceKey, outcome.Bucket, outcome.Key, outcome.Error?.Code ?? "Unknown", outcome.Error?.StatusCode ?? 0, outcome.Error?.RequestId);
+                break;
+        }
+
+        return outcome;
+    }
+
+    private async Task<CopyOutcome> CopyValidatedAsync(CopyContext context, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        if (_options.CheckSameRegion && context.SourceBucket != request.Bucket)
+        {
+            var refusal = await CheckSameRegionAsync(context, cancellationToken);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+        }
+
+        var head = await _client.HeadObjectAsync(
+            new HeadObjectRequest { Bucket = context.SourceBucket, Key = request.SourceKey, VersionId = request.SourceVersionId }, cancellationToken);
+        context.Source = head.Properties;
+        context.PinnedETag = request.ExpectedSourceETag ?? head.Properties.ETag;
+        if (request.ExpectedSourceETag is { } expected && !ETags.Equal(expected, head.Properties.ETag))
+        {
+            // The caller listed one version and the source now holds another: copying it would copy what nobody decided to copy.
+            return context.Outcome(CopyStatus.SourceChanged, new CopyError(0, OssErrorCodes.PreconditionFailed,
+                $"The source's ETag is {head.Properties.ETag}, not the expected {expected}.", head.RequestId, null));
+        }
+
+        var multipart = head.Properties.ContentLength >= _options.MultipartThreshold;
+        CoreLog.Planned(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, head.Properties.ContentLength, context.PinnedETag,
+            multipart ? CopyStrategy.Multipart : CopyStrategy.SingleCopy);
+
+        var tagError = await ResolveTagsAsync(context, multipart, cancellationToken);
+        if (tagError is not null)
+        {
+            return context.Outcome(CopyStatus.Failed, tagError);
+        }
+
+        var copied = multipart
+            ? await MultipartCopyAsync(context, cancellationToken)
+            : await SingleCopyAsync(context, cancellationToken);
+        return await CopyVerifier.VerifyAsync(_client, _options.Verification, context, copied, cancellationToken);
+    }
+
+    private async Task<CopyOutcome?> CheckSameRegionAsync(CopyContext context, CancellationToken cancellationToken)
+    {
+        var sourceRegion = await _regions.GetRegionAsync(context.SourceBucket, cancellationToken);
+        var destinationRegion = await _regions.GetRegionAsync(context.Request.Bucket, cancellationToken);
+        if (sourceRegion is null || destinationRegion is null || sourceRegion == destinationRegion)
+        {
+            return null;
+        }
+
+        return context.Outcome(CopyStatus.Failed, new CopyError(0, CopyErrorCodes.CrossRegionCopy,
+            $"Bucket {context.SourceBucket} is in {sourceRegion} and bucket {context.Request.Bucket} in {destinationRegion}: OSS copies only within a region.",
+            null, null));
+    }
+
+    /// <summary>
+    /// Works out the tags the destination must get. The source's tags are read only when needed: a Merge, a
+    /// multipart copy under Copy (OSS does not carry tags through parts), or a full verification of a Copy.
+    /// </summary>
+    private async Task<CopyError?> ResolveTagsAsync(CopyContext context, bool multipart, CancellationToken cancellationToken)
+    {
+        var directive = context.TaggingDirective;
+        var needSourceTags = directive == CopyTaggingDirective.Merge
+                             || (directive == CopyTaggingDirective.Copy && (multipart || _options.Verification == CopyVerification.Full));
+        if (needSourceTags && context.Source!.TaggingCount > 0)
+        {
+            var tags = await _client.GetObjectTaggingAsync(
+                new GetObjectTaggingRequest { Bucket = context.SourceBucket, Key = context.Request.SourceKey, VersionId = context.Request.SourceVersionId },
+                cancellationToken);
+            context.SourceTags = tags.Tags;
+        }
+        else if (needSourceTags)
+        {
+            context.SourceTags = OssTagging.Empty;
+        }
+
+        try
+        {
+            context.ExpectedTags = directive switch
+            {
+                CopyTaggingDirective.Replace => OssTagging.Parse(context.Request.Tagging, nameof(CopyRequest.Tagging)),
+                CopyTaggingDirective.Merge => Merge(context.SourceTags!, OssTagging.Parse(context.Request.Tagging, nameof(CopyRequest.Tagging))),
+                _ => context.SourceTags,
+            };
+        }
+        catch (ArgumentException ex)
+        {
+            return new CopyError(0, CopyErrorCodes.InvalidTagging, $"The merged tag set breaks an OSS rule: {ex.Message}", null, null);
+        }
+
+        return null;
+    }
+
+    private static OssTagging Merge(OssTagging source, OssTagging added)
+    {
+        var merged = source.Tags.Where(t => added[t.Key] is null).ToList();
+        merged.AddRange(added.Tags);
+        return new OssTagging(merged, nameof(CopyRequest.Tagging));
+    }
+
+    private async Task<CopiedObject> SingleCopyAsync(CopyContext context, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        var replaceTags = context.TaggingDirective != CopyTaggingDirective.Copy;
+        var result = await _client.CopyObjectAsync(new CopyObjectRequest
+        {
+            Bucket = request.Bucket,
+            Key = request.Key,
+            SourceBucket = context.SourceBucket,
+            SourceKey = request.SourceKey,
+            SourceVersionId = request.SourceVersionId,
+            ForbidOverwrite = request.ForbidOverwrite ? true : null,
+            CopySourceIfMatch = context.PinnedETag,
+            TaggingDirective = replaceTags ? OssDirective.Replace : request.TaggingDirective is null ? null : OssDirective.Copy,
+            Tagging = replaceTags && context.ExpectedTags!.Count > 0 ? context.ExpectedTags.ToString() : null,
+            MetadataDirective = request.MetadataDirective is null ? null : context.MetadataDirective,
+            Metadata = request.Metadata,
+            ContentType = request.ContentType,
+            CacheControl = request.CacheControl,
+            ContentDisposition = request.ContentDisposition,
+            ContentEncoding = request.ContentEncoding,
+            ContentLanguage = request.ContentLanguage,
+            Expires = request.Expires,
+            StorageClass = request.StorageClass,
+            ObjectAcl = request.ObjectAcl,
+            ServerSideEncryption = request.ServerSideEncryption,
+            ServerSideDataEncryption = request.ServerSideDataEncryption,
+            ServerSideEncryptionKeyId = request.ServerSideEncryptionKeyId,
+        }, cancellationToken);
+
+        return new CopiedObject(CopyStrategy.SingleCopy)
+        {
+            StatusCode = result.StatusCode,
+            RequestId = result.RequestId,
+            VersionId = result.VersionId,
+            SourceVersionId = result.SourceVersionId,
+            HashCrc64 = result.HashCrc64,
+            ETag = result.ETag,
+            LastModified = result.LastModified,
+            Encryption = result.Encryption,
+        };
+    }
+
+    private async Task<CopiedObject> MultipartCopyAsync(CopyContext context, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        var source = context.Source!;
+        var size = source.ContentLength;
+        var partSize = _options.PartSizeFor(size);
+        var partCount = (int)((size + partSize - 1) / partSize);
+
+        var init = await _client.InitiateMultipartUploadAsync(BuildInitiate(context), cancellationToken);
+        try
+        {
+            var parts = new OssUploadedPart[partCount];
+            var sourceVersions = new string?[partCount];
+            await Parallel.ForEachAsync(
+                Enumerable.Range(1, partCount),
+                new ParallelOptions { MaxDegreeOfParallelism = _options.PartParallelism, CancellationToken = cancellationToken },
+                async (partNumber, ct) =>
+                {
+                    var first = (partNumber - 1) * partSize;
+                    var last = Math.Min(first + partSize, size) - 1;
+                    var part = await _client.UploadPartCopyAsync(new UploadPartCopyRequest
+                    {
+                        Bucket = request.Bucket,
+                        Key = request.Key,
+                        UploadId = init.UploadId,
+                        PartNumber = partNumber,
+                        SourceBucket = context.SourceBucket,
+                        SourceKey = request.SourceKey,
+                        SourceVersionId = request.SourceVersionId,
+                        SourceRange = new OssByteRange(first, last),
+                        CopySourceIfMatch = context.PinnedETag,
+                    }, ct);
+                    parts[partNumber - 1] = new OssUploadedPart(partNumber, part.ETag);
+                    sourceVersions[partNumber - 1] = part.SourceVersionId;
+                });
+
+            var done = await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                Bucket = request.Bucket,
+                Key = request.Key,
+                UploadId = init.UploadId,
+                Parts = parts,
+                ForbidOverwrite = request.ForbidOverwrite ? true : null,
+            }, cancellationToken);
+
+            return new CopiedObject(CopyStrategy.Multipart)
+            {
+                StatusCode = done.StatusCode,
+                RequestId = done.RequestId,
+                VersionId = done.VersionId,
+                SourceVersionId = sourceVersions.FirstOrDefault(v => v is not null),
+                HashCrc64 = done.HashCrc64,
+                ETag = done.ETag,
+                Encryption = EncryptionFrom(done.Headers),
+                UploadId = init.UploadId,
+                PartCount = partCount,
+                PartSize = partSize,
+            };
+        }
+        catch (Exception ex) when (ex is OssException or OperationCanceledException or HttpRequestException or IOException)
+        {
+            await AbortAsync(request, init.UploadId, ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The Initiate request carries what CopyObject's directives would have: OSS does not apply directives to parts,
+    /// so under Copy the source's standard headers, user metadata and tags are re-applied explicitly (as the Go copier
+    /// does), and under Replace the request's own values are used.
+    /// </summary>
+    private static InitiateMultipartUploadRequest BuildInitiate(CopyContext context)
+    {
+        var request = context.Request;
+        var source = context.Source!;
+        var copyMetadata = context.MetadataDirective == OssDirective.Copy;
+        var metadata = new Dictionary<string, string>(
+            copyMetadata ? source.Metadata : request.Metadata ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
+        if (request.RecordSourceETag && context.PinnedETag is { } etag)
+        {
+            metadata[CopyRequestValidator.SourceETagMetadata] = etag;
+        }
+
+        context.ExpectedMetadata = metadata;
+        return new InitiateMultipartUploadRequest
+        {
+            Bucket = request.Bucket,
+            Key = request.Key,
+            ContentType = copyMetadata ? source.ContentType : request.ContentType,
+            CacheControl = copyMetadata ? source.CacheControl : request.CacheControl,
+            ContentDisposition = copyMetadata ? source.ContentDisposition : request.ContentDisposition,
+            ContentEncoding = copyMetadata ? source.ContentEncoding : request.ContentEncoding,
+            ContentLanguage = copyMetadata ? source.ContentLanguage : request.ContentLanguage,
+            Expires = copyMetadata ? source.Expires : request.Expires,
+            Metadata = metadata.Count == 0 ? null : metadata,
+            Tagging = context.ExpectedTags is { Count: > 0 } tags ? tags.ToString() : null,
+            ForbidOverwrite = request.ForbidOverwrite ? true : null,
+            ObjectAcl = request.ObjectAcl,
+            StorageClass = request.StorageClass,
+            ServerSideEncryption = request.ServerSideEncryption,
+            ServerSideDataEncryption = request.ServerSideDataEncryption,
+            ServerSideEncryptionKeyId = request.ServerSideEncryptionKeyId,
+        };
+    }
+
+    private async Task AbortAsync(CopyRequest request, string uploadId, Exception cause)
+    {
+        // Cleanup runs on its own clock: a cancelled copy must still not leave its parts behind (they are billed).
+        using var timeout = new CancellationTokenSource(_options.AbortTimeout);
+        try
+        {
+            await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { Bucket = request.Bucket, Key = request.Key, UploadId = uploadId }, timeout.Token);
+            CoreLog.Aborted(_logger, uploadId, request.Bucket, request.Key);
+        }
+        catch (Exception ex) when (ex is OssException or OperationCanceledException or HttpRequestException or IOException)
+        {
+            CoreLog.AbortFailed(_logger, uploadId, request.Bucket, request.Key, $"{ex.Message} (after: {cause.Message})");
+        }
+    }
+
+    private static OssEncryption EncryptionFrom(IReadOnlyDictionary<string, string> headers) => new(
+        headers.TryGetValue(OssHeaders.ServerSideEncryption, out var sse) ? sse : null,
+        headers.TryGetValue(OssHeaders.ServerSideDataEncryption, out var data) ? data : null,
+        headers.TryGetValue(OssHeaders.ServerSideEncryptionKeyId, out var key) ? key : null);
+}
+
+/// <summary>Error codes the engine reports itself (no OSS request was refused).</summary>
+public static class CopyErrorCodes
+{
+    /// <summary>Source and destination buckets are in different regions; OSS copies only within one.</summary>
+    public const string CrossRegionCopy = "CrossRegionCopy";
+
+    /// <summary>The tag set to write breaks an OSS rule (a Merge with more than 10 tags, say).</summary>
+    public const string InvalidTagging = "InvalidTagging";
+
+    /// <summary>The copy was made but did not verify.</summary>
+    public const string VerificationFailed = "VerificationFailed";
+}

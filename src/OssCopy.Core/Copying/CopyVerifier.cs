@@ -1,0 +1,192 @@
+using System.Globalization;
+using OssCopy.Oss;
+using OssCopy.Oss.Models;
+
+namespace OssCopy.Core.Copying;
+
+/// <summary>
+/// Checks a finished copy against the source and the directives: size and CRC-64 always; with
+/// <see cref="CopyVerification.Full"/> also the destination's metadata, standard headers, storage class,
+/// encryption and tag set. Each mismatch is one message naming what differs.
+/// </summary>
+internal static class CopyVerifier
+{
+    public static async Task<CopyOutcome> VerifyAsync(
+        IOssClient client, CopyVerification level, CopyContext context, CopiedObject copied, CancellationToken cancellationToken)
+    {
+        var source = context.Source!;
+        var errors = new List<string>();
+        if (source.HashCrc64 is { } sourceCrc && copied.HashCrc64 is { } answerCrc && sourceCrc != answerCrc)
+        {
+            errors.Add($"CRC-64: source {sourceCrc}, copy answer {answerCrc}");
+        }
+
+        OssObjectProperties? destination = null;
+        if (level == CopyVerification.Full || copied.HashCrc64 is null)
+        {
+            // Read the version this copy wrote, not whatever a concurrent writer may have put there since.
+            var head = await client.HeadObjectAsync(
+                new HeadObjectRequest { Bucket = context.Request.Bucket, Key = context.Request.Key, VersionId = copied.VersionId }, cancellationToken);
+            destination = head.Properties;
+            CompareContent(source, destination, errors);
+        }
+
+        if (level == CopyVerification.Full && destination is not null)
+        {
+            CompareMetadata(context, destination, errors);
+            CompareHeaders(context, destination, errors);
+            CompareClassAndEncryption(context.Request, destination, errors);
+            await CompareTagsAsync(client, context, copied, destination, errors, cancellationToken);
+        }
+
+        var outcome = context.Outcome(errors.Count == 0 ? CopyStatus.Copied : CopyStatus.VerificationFailed,
+            errors.Count == 0 ? null : new CopyError(0, CopyErrorCodes.VerificationFailed, string.Join("; ", errors), copied.RequestId, null));
+        return outcome with
+        {
+            Strategy = copied.Strategy,
+            Verified = errors.Count == 0,
+            VerificationErrors = errors,
+            StatusCode = copied.StatusCode,
+            RequestId = copied.RequestId,
+            VersionId = copied.VersionId,
+            SourceVersionId = copied.SourceVersionId ?? source.VersionId,
+            HashCrc64 = copied.HashCrc64 ?? destination?.HashCrc64,
+            ETag = copied.ETag ?? destination?.ETag,
+            LastModified = copied.LastModified ?? destination?.LastModified,
+            ServerSideEncryption = copied.Encryption.ServerSideEncryption ?? destination?.Encryption.ServerSideEncryption,
+            ServerSideDataEncryption = copied.Encryption.ServerSideDataEncryption ?? destination?.Encryption.ServerSideDataEncryption,
+            ServerSideEncryptionKeyId = copied.Encryption.KeyId ?? destination?.Encryption.KeyId,
+            UploadId = copied.UploadId,
+            PartCount = copied.PartCount,
+            PartSize = copied.PartSize,
+        };
+    }
+
+    private static void CompareContent(OssObjectProperties source, OssObjectProperties destination, List<string> errors)
+    {
+        if (source.ContentLength != destination.ContentLength)
+        {
+            errors.Add($"size: source {source.ContentLength} bytes, destination {destination.ContentLength} bytes");
+        }
+
+        if (source.HashCrc64 is { } s && destination.HashCrc64 is { } d && s != d)
+        {
+            errors.Add($"CRC-64: source {s}, destination {d}");
+        }
+        else if (source.HashCrc64 is not null && destination.HashCrc64 is null)
+        {
+            errors.Add("CRC-64: the destination reports none");
+        }
+    }
+
+    private static void CompareMetadata(CopyContext context, OssObjectProperties destination, List<string> errors)
+    {
+        var expected = context.ExpectedMetadata
+                       ?? (context.MetadataDirective == OssDirective.Copy ? context.Source!.Metadata : context.Request.Metadata ?? new Dictionary<string, string>());
+        var actual = destination.Metadata;
+        foreach (var (name, value) in expected)
+        {
+            if (!actual.TryGetValue(name, out var got))
+            {
+                errors.Add($"metadata '{name}': expected '{value}', missing on the destination");
+            }
+            else if (got != value)
+            {
+                errors.Add($"metadata '{name}': expected '{value}', destination has '{got}'");
+            }
+        }
+
+        var expectedNames = new HashSet<string>(expected.Keys, StringComparer.OrdinalIgnoreCase);
+        foreach (var name in actual.Keys.Where(n => !expectedNames.Contains(n)).Order(StringComparer.Ordinal))
+        {
+            errors.Add($"metadata '{name}': not expected, destination has '{actual[name]}'");
+        }
+    }
+
+    private static void CompareHeaders(CopyContext context, OssObjectProperties destination, List<string> errors)
+    {
+        var request = context.Request;
+        var source = context.Source!;
+        var copy = context.MetadataDirective == OssDirective.Copy;
+        Compare(errors, "Content-Type", copy ? source.ContentType : request.ContentType, destination.ContentType);
+        Compare(errors, "Cache-Control", copy ? source.CacheControl : request.CacheControl, destination.CacheControl);
+        Compare(errors, "Content-Disposition", copy ? source.ContentDisposition : request.ContentDisposition, destination.ContentDisposition);
+        Compare(errors, "Content-Encoding", copy ? source.ContentEncoding : request.ContentEncoding, destination.ContentEncoding);
+        Compare(errors, "Content-Language", copy ? source.ContentLanguage : request.ContentLanguage, destination.ContentLanguage);
+        var expires = copy ? source.Expires : request.Expires;
+        if (expires is not null && !SameTime(expires, destination.Expires))
+        {
+            errors.Add($"Expires: expected '{expires}', destination has '{destination.Expires}'");
+        }
+
+        static void Compare(List<string> errors, string name, string? expected, string? actual)
+        {
+            // Only what was promised is checked: OSS fills in defaults (a Content-Type) that nobody asked for.
+            if (expected is not null && !string.Equals(expected, actual, StringComparison.Ordinal))
+            {
+                errors.Add($"{name}: expected '{expected}', destination has '{actual}'");
+            }
+        }
+    }
+
+    private static bool SameTime(string expected, string? actual)
+    {
+        if (actual is null)
+        {
+            return false;
+        }
+
+        const DateTimeStyles styles = DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal;
+        return DateTimeOffset.TryParse(expected, CultureInfo.InvariantCulture, styles, out var e)
+               && DateTimeOffset.TryParse(actual, CultureInfo.InvariantCulture, styles, out var a)
+            ? e == a
+            : string.Equals(expected, actual, StringComparison.Ordinal);
+    }
+
+    private static void CompareClassAndEncryption(CopyRequest request, OssObjectProperties destination, List<string> errors)
+    {
+        if (request.StorageClass is { } storageClass && !storageClass.Equals(destination.StorageClass, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"storage class: expected {storageClass}, destination has {destination.StorageClass ?? "(none)"}");
+        }
+
+        if (request.ServerSideEncryption is { } sse && !sse.Equals(destination.Encryption.ServerSideEncryption, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"server-side encryption: expected {sse}, destination has {destination.Encryption.ServerSideEncryption ?? "(none)"}");
+        }
+
+        if (request.ServerSideEncryptionKeyId is { } keyId && keyId != destination.Encryption.KeyId)
+        {
+            errors.Add($"KMS key id: expected {keyId}, destination has {destination.Encryption.KeyId ?? "(none)"}");
+        }
+    }
+
+    private static async Task CompareTagsAsync(
+        IOssClient client, CopyContext context, CopiedObject copied, OssObjectProperties destination, List<string> errors, CancellationToken cancellationToken)
+    {
+        if (context.ExpectedTags is not { } expected)
+        {
+            return;
+        }
+
+        if (expected.Count == 0 && destination.TaggingCount == 0)
+        {
+            return;
+        }
+
+        if (destination.TaggingCount != expected.Count)
+        {
+            errors.Add($"tags: expected {expected.Count} ({Describe(expected)}), destination has {destination.TaggingCount}");
+            return;
+        }
+
+        var actual = await client.GetObjectTaggingAsync(
+            new GetObjectTaggingRequest { Bucket = context.Request.Bucket, Key = context.Request.Key, VersionId = copied.VersionId }, cancellationToken);
+        if (!actual.Tags.Equals(expected))
+        {
+            errors.Add($"tags: expected {Describe(expected)}, destination has {Describe(actual.Tags)}");
+        }
+    }
+
+    private static string Describe(OssTagging tags) => tags.Count == 0 ? "none" : tags.ToString();
+}
