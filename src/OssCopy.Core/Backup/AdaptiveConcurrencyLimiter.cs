@@ -1,0 +1,197 @@
+namespace OssCopy.Core.Backup;
+
+/// <summary>
+/// Additive-increase / multiplicative-decrease concurrency: a throttling answer (503 SlowDown, 429) halves the
+/// number of copies allowed at once; every <c>limit</c> successes add one back, up to the maximum. Like TCP's
+/// congestion window, one burst of throttling halves once: only a request that started after the last decrease
+/// can decrease again, so the many requests in flight when OSS pushed back do not collapse the limit to 1.
+/// </summary>
+public sealed class AdaptiveConcurrencyLimiter
+{
+    private readonly object _gate = new();
+    private readonly LinkedList<TaskCompletionSource<Lease>> _waiters = new();
+    private int _limit;
+    private int _inFlight;
+    private int _successes;
+    private long _epoch;
+
+    public AdaptiveConcurrencyLimiter(int maximum, int minimum = 1, int? initial = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimum, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maximum, minimum);
+        Minimum = minimum;
+        Maximum = maximum;
+        _limit = Math.Clamp(initial ?? maximum, minimum, maximum);
+        Lowest = _limit;
+    }
+
+    public int Minimum { get; }
+
+    public int Maximum { get; }
+
+    /// <summary>How many may run at once now.</summary>
+    public int Limit
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _limit;
+            }
+        }
+    }
+
+    public int InFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight;
+            }
+        }
+    }
+
+    /// <summary>How many times throttling lowered the limit.</summary>
+    public int Decreases { get; private set; }
+
+    /// <summary>The lowest the limit went.</summary>
+    public int Lowest { get; private set; }
+
+    public event Action<int, int>? LimitChanged;
+
+    /// <summary>Waits for a slot; dispose the lease (or report on it) when the work is done.</summary>
+    public ValueTask<Lease> AcquireAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<Lease> waiter;
+        LinkedListNode<TaskCompletionSource<Lease>> node;
+        lock (_gate)
+        {
+            if (_inFlight < _limit && _waiters.Count == 0)
+            {
+                _inFlight++;
+                return ValueTask.FromResult(new Lease(this, _epoch));
+            }
+
+            waiter = new TaskCompletionSource<Lease>(TaskCreationOptions.RunContinuationsAsynchronously);
+            node = _waiters.AddLast(waiter);
+        }
+
+        return WaitAsync(waiter, node, cancellationToken);
+    }
+
+    private async ValueTask<Lease> WaitAsync(TaskCompletionSource<Lease> waiter, LinkedListNode<TaskCompletionSource<Lease>> node, CancellationToken cancellationToken)
+    {
+        await using var registration = cancellationToken.Register(() =>
+        {
+            lock (_gate)
+            {
+                if (node.List is null)
+                {
+                    return;
+                }
+
+                _waiters.Remove(node);
+            }
+
+            waiter.TrySetCanceled(cancellationToken);
+        });
+        return await waiter.Task;
+    }
+
+    private void Release(Lease lease, Outcome outcome)
+    {
+        List<TaskCompletionSource<Lease>> wake;
+        long epoch;
+        (int Old, int New)? changed = null;
+        lock (_gate)
+        {
+            _inFlight--;
+            if (outcome == Outcome.Success)
+            {
+                if (++_successes >= _limit && _limit < Maximum)
+                {
+                    changed = (_limit, _limit + 1);
+                    _limit++;
+                    _successes = 0;
+                }
+            }
+            else if (outcome == Outcome.Throttled && lease.Epoch == _epoch)
+            {
+                var lowered = Math.Max(Minimum, _limit / 2);
+                changed = (_limit, lowered);
+                _limit = lowered;
+                _successes = 0;
+                _epoch++;
+                Decreases++;
+                Lowest = Math.Min(Lowest, lowered);
+            }
+
+            wake = TakeWaiters();
+            epoch = _epoch;
+        }
+
+        foreach (var waiter in wake)
+        {
+            if (!waiter.TrySetResult(new Lease(this, epoch)))
+            {
+                // Cancelled meanwhile: hand the slot back.
+                Release(new Lease(this, epoch), Outcome.Neutral);
+            }
+        }
+
+        if (changed is { } c && c.Old != c.New)
+        {
+            LimitChanged?.Invoke(c.Old, c.New);
+        }
+    }
+
+    private List<TaskCompletionSource<Lease>> TakeWaiters()
+    {
+        var wake = new List<TaskCompletionSource<Lease>>();
+        while (_inFlight < _limit && _waiters.First is { } first)
+        {
+            _waiters.RemoveFirst();
+            _inFlight++;
+            wake.Add(first.Value);
+        }
+
+        return wake;
+    }
+
+    private enum Outcome
+    {
+        Neutral,
+        Success,
+        Throttled,
+    }
+
+    /// <summary>One slot. Report how the work went; disposing without a report frees the slot and changes nothing.</summary>
+    public sealed class Lease : IDisposable
+    {
+        private readonly AdaptiveConcurrencyLimiter _owner;
+        private int _released;
+
+        internal Lease(AdaptiveConcurrencyLimiter owner, long epoch)
+        {
+            _owner = owner;
+            Epoch = epoch;
+        }
+
+        internal long Epoch { get; }
+
+        public void Succeeded() => Release(Outcome.Success);
+
+        public void Throttled() => Release(Outcome.Throttled);
+
+        public void Dispose() => Release(Outcome.Neutral);
+
+        private void Release(Outcome outcome)
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                _owner.Release(this, outcome);
+            }
+        }
+    }
+}

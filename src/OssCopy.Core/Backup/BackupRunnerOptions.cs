@@ -1,0 +1,165 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OssCopy.Core.Backup;
+
+/// <summary>How plans run. Bound from <c>Backup</c> and validated at start.</summary>
+public sealed class BackupRunnerOptions : IValidatableObject
+{
+    public const string SectionName = "Backup";
+
+    /// <summary>Most copies at once (a plan or a run may ask for fewer or more). Throttling lowers the live limit.</summary>
+    [Range(1, 1024)]
+    public int MaxParallelism { get; set; } = 16;
+
+    /// <summary>The live limit never drops below this.</summary>
+    [Range(1, 1024)]
+    public int MinParallelism { get; set; } = 1;
+
+    /// <summary>How often an object throttled to the end of the client's own retries is tried again, at the lowered concurrency.</summary>
+    [Range(0, 20)]
+    public int ThrottleRetries { get; set; } = 3;
+
+    /// <summary>The first pause before such a retry; it doubles, with jitter.</summary>
+    public TimeSpan ThrottleBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often the listing position is saved while a run goes.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Keys per listing page (OSS allows up to 1000; fewer pages, fewer requests).</summary>
+    [Range(1, 1000)]
+    public int ListPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// How far the listing may run ahead of the oldest unfinished copy. Bounds memory (and what a resume redoes)
+    /// while one large copy is slow and thousands of unchanged objects stream past it.
+    /// </summary>
+    [Range(16, 10_000_000)]
+    public int MaxWindow { get; set; } = 50_000;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MinParallelism > MaxParallelism)
+        {
+            yield return new ValidationResult("MinParallelism must not exceed MaxParallelism.", [nameof(MinParallelism)]);
+        }
+
+        if (ThrottleBackoff < TimeSpan.Zero || ThrottleBackoff > TimeSpan.FromMinutes(1))
+        {
+            yield return new ValidationResult("ThrottleBackoff must be between 0 and 1 minute.", [nameof(ThrottleBackoff)]);
+        }
+
+        if (CheckpointInterval <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("CheckpointInterval must be positive.", [nameof(CheckpointInterval)]);
+        }
+    }
+
+    public void ThrowIfInvalid()
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            throw new ArgumentException(string.Join(" ", results.Select(r => r.ErrorMessage)), results[0].MemberNames.FirstOrDefault());
+        }
+    }
+}
+
+/// <summary>One run's choices.</summary>
+public sealed class BackupRunOptions
+{
+    /// <summary>List and compare only: the report says what would be copied, with object, byte and request counts.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Overrides the plan's and the runner's parallelism.</summary>
+    public int? Parallelism { get; init; }
+
+    /// <summary>Continue from the plan's checkpoint when there is one (default).</summary>
+    public bool Resume { get; init; } = true;
+
+    /// <summary>Where the report's entries go as the run makes them (a <see cref="JsonReportWriter"/> for a file).</summary>
+    public IReportSink? Report { get; init; }
+
+    /// <summary>Live counters for a progress display.</summary>
+    public BackupProgress? Progress { get; init; }
+}
+
+/// <summary>Live counters of a run, safe to read from another thread while it goes.</summary>
+public sealed class BackupProgress
+{
+    private long _listed;
+    private long _done;
+    private long _copied;
+    private long _copiedBytes;
+    private long _unchanged;
+    private long _failed;
+    private long _wouldCopy;
+    private long _queued;
+    private long _queuedBytes;
+    private long _finishedBytes;
+    private int _concurrency;
+    private int _listingComplete;
+
+    public long Listed => Interlocked.Read(ref _listed);
+
+    public long Done => Interlocked.Read(ref _done);
+
+    public long Copied => Interlocked.Read(ref _copied);
+
+    public long CopiedBytes => Interlocked.Read(ref _copiedBytes);
+
+    public long Unchanged => Interlocked.Read(ref _unchanged);
+
+    public long Failed => Interlocked.Read(ref _failed);
+
+    public long WouldCopy => Interlocked.Read(ref _wouldCopy);
+
+    /// <summary>Objects found to need a copy so far (grows while the listing runs).</summary>
+    public long ToCopy => Interlocked.Read(ref _queued);
+
+    public long ToCopyBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>Bytes of the to-copy objects that are finished, whatever their outcome.</summary>
+    public long FinishedBytes => Interlocked.Read(ref _finishedBytes);
+
+    public int Concurrency => Volatile.Read(ref _concurrency);
+
+    public bool ListingComplete => Volatile.Read(ref _listingComplete) == 1;
+
+    internal void OnListed() => Interlocked.Increment(ref _listed);
+
+    internal void OnQueued(long bytes)
+    {
+        Interlocked.Increment(ref _queued);
+        Interlocked.Add(ref _queuedBytes, bytes);
+    }
+
+    internal void OnFinished(ReportAction action, long bytes, bool wasQueued)
+    {
+        Interlocked.Increment(ref _done);
+        if (wasQueued)
+        {
+            Interlocked.Add(ref _finishedBytes, bytes);
+        }
+
+        switch (action)
+        {
+            case ReportAction.Copied:
+                Interlocked.Increment(ref _copied);
+                Interlocked.Add(ref _copiedBytes, bytes);
+                break;
+            case ReportAction.Unchanged:
+                Interlocked.Increment(ref _unchanged);
+                break;
+            case ReportAction.WouldCopy:
+                Interlocked.Increment(ref _wouldCopy);
+                break;
+            default:
+                Interlocked.Increment(ref _failed);
+                break;
+        }
+    }
+
+    internal void SetConcurrency(int value) => Volatile.Write(ref _concurrency, value);
+
+    internal void OnListingComplete() => Volatile.Write(ref _listingComplete, 1);
+}

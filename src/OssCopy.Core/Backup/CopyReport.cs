@@ -1,0 +1,201 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OssCopy.Core.Backup;
+
+/// <summary>What became of one source object in a run.</summary>
+public enum ReportAction
+{
+    Copied,
+    Unchanged,
+    Failed,
+    SourceChanged,
+    WouldCopy,
+}
+
+/// <summary>Why an object was (or would be) copied, or was left alone.</summary>
+public enum ReportReason
+{
+    /// <summary>Not in the destination.</summary>
+    Missing,
+
+    /// <summary>The destination has another size.</summary>
+    SizeDiffers,
+
+    /// <summary>Same size, another ETag, and no record that it is our copy.</summary>
+    ETagDiffers,
+
+    /// <summary>Same size and ETag.</summary>
+    SameETag,
+
+    /// <summary>Another ETag, but the state store or the destination's metadata records it as a copy of this very source.</summary>
+    CopiedBefore,
+}
+
+/// <summary>One line of the report's <c>objects</c> array.</summary>
+public sealed record ReportEntry
+{
+    public required string Key { get; init; }
+
+    public required string DestinationKey { get; init; }
+
+    public required ReportAction Action { get; init; }
+
+    public ReportReason Reason { get; init; }
+
+    public long Size { get; init; }
+
+    public string? SourceETag { get; init; }
+
+    public string? Strategy { get; init; }
+
+    public bool? Verified { get; init; }
+
+    public int? StatusCode { get; init; }
+
+    public string? RequestId { get; init; }
+
+    public string? ETag { get; init; }
+
+    public string? VersionId { get; init; }
+
+    public string? SourceVersionId { get; init; }
+
+    [JsonPropertyName("hashCrc64")]
+    public string? HashCrc64 { get; init; }
+
+    public string? ErrorCode { get; init; }
+
+    public string? ErrorMessage { get; init; }
+
+    public string? Ec { get; init; }
+
+    /// <summary>For a would-copy object: the requests a real run would make for it, at least.</summary>
+    public int? Requests { get; init; }
+
+    public double? DurationMs { get; init; }
+}
+
+/// <summary>Counts over a run (and, resumed, over the runs before it).</summary>
+public sealed record ReportTotals
+{
+    /// <summary>Source objects seen by the listing (after the resume point).</summary>
+    public long Listed { get; init; }
+
+    /// <summary>Source objects left out by the include/exclude patterns.</summary>
+    public long Excluded { get; init; }
+
+    public long Copied { get; init; }
+
+    public long CopiedBytes { get; init; }
+
+    public long Unchanged { get; init; }
+
+    public long UnchangedBytes { get; init; }
+
+    public long Failed { get; init; }
+
+    public long SourceChanged { get; init; }
+
+    public long WouldCopy { get; init; }
+
+    public long WouldCopyBytes { get; init; }
+
+    /// <summary>Dry run: the requests copying the would-copy objects takes, at least (tags may add some).</summary>
+    public long WouldCopyRequests { get; init; }
+
+    /// <summary>Destination objects with no source counterpart: never deleted, only counted.</summary>
+    public long ExtraInDestination { get; init; }
+
+    public static ReportTotals operator +(ReportTotals a, ReportTotals b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return new()
+        {
+            Listed = a.Listed + b.Listed,
+            Excluded = a.Excluded + b.Excluded,
+            Copied = a.Copied + b.Copied,
+            CopiedBytes = a.CopiedBytes + b.CopiedBytes,
+            Unchanged = a.Unchanged + b.Unchanged,
+            UnchangedBytes = a.UnchangedBytes + b.UnchangedBytes,
+            Failed = a.Failed + b.Failed,
+            SourceChanged = a.SourceChanged + b.SourceChanged,
+            WouldCopy = a.WouldCopy + b.WouldCopy,
+            WouldCopyBytes = a.WouldCopyBytes + b.WouldCopyBytes,
+            WouldCopyRequests = a.WouldCopyRequests + b.WouldCopyRequests,
+            ExtraInDestination = a.ExtraInDestination + b.ExtraInDestination,
+        };
+    }
+
+    public ReportTotals Add(ReportTotals other) => this + other;
+}
+
+/// <summary>
+/// A run's report. The JSON file holds the same fields plus <c>objects</c>, every source object of the run (streamed
+/// to the file as the run goes, so a million objects never sit in memory); this object keeps the first failures.
+/// </summary>
+public sealed record CopyReport
+{
+    public required string Plan { get; init; }
+
+    public required string RunId { get; init; }
+
+    public bool DryRun { get; init; }
+
+    /// <summary><c>Completed</c> or <c>Cancelled</c> (resumable from the checkpoint).</summary>
+    public required string Status { get; init; }
+
+    public required string Source { get; init; }
+
+    public required string Destination { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset FinishedAt { get; init; }
+
+    public double DurationSeconds { get; init; }
+
+    /// <summary>The source key this run resumed after, when it continued a stopped run.</summary>
+    public string? ResumedAfter { get; init; }
+
+    /// <summary>Totals of this run plus, when resumed, of the runs it continues.</summary>
+    public required ReportTotals Totals { get; init; }
+
+    /// <summary>Totals carried over from the stopped runs this one continues.</summary>
+    public ReportTotals? PreviousTotals { get; init; }
+
+    /// <summary>Requests this run sent, by OSS operation.</summary>
+    public IReadOnlyDictionary<string, long> Requests { get; init; } = new Dictionary<string, long>();
+
+    public int FinalConcurrency { get; init; }
+
+    public int ConcurrencyDecreases { get; init; }
+
+    /// <summary>The lowest concurrency throttling brought the run to.</summary>
+    public int LowestConcurrency { get; init; }
+
+    /// <summary>The first failures (at most <see cref="MaxFailuresKept"/>); the file lists them all.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ReportEntry> Failures { get; init; } = [];
+
+    public const int MaxFailuresKept = 1000;
+
+    [JsonIgnore]
+    public bool HasFailures => Totals.Failed > 0 || Totals.SourceChanged > 0;
+}
+
+/// <summary>The report's JSON conventions: camelCase, enums as names, nulls left out.</summary>
+public static class ReportJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+        WriteIndented = true,
+    };
+
+    public static readonly JsonSerializerOptions CompactOptions = new(Options) { WriteIndented = false };
+}

@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using OssCopy.Oss;
+using OssCopy.Oss.Models;
+
+namespace OssCopy.Core.Backup;
+
+/// <summary>
+/// Counts the requests a run sends, by operation (a call is one request as the engine sees it; the client's own
+/// retries are not counted), so the report can show that an unchanged re-run only lists.
+/// </summary>
+public sealed class CountingOssClient(IOssClient inner) : IOssClient
+{
+    private readonly IOssClient _inner = inner ?? throw new ArgumentNullException(nameof(inner));
+    private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, long> Snapshot() =>
+        new SortedDictionary<string, long>(_counts.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+
+    public long Total => _counts.Values.Sum();
+
+    public long Count(string operation) => _counts.TryGetValue(operation, out var n) ? n : 0;
+
+    private void Add(string operation) => _counts.AddOrUpdate(operation, 1, (_, n) => n + 1);
+
+    public Task<CopyObjectResult> CopyObjectAsync(CopyObjectRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("CopyObject");
+        return _inner.CopyObjectAsync(request, cancellationToken);
+    }
+
+    public Task<PutObjectResult> PutObjectAsync(PutObjectRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("PutObject");
+        return _inner.PutObjectAsync(request, cancellationToken);
+    }
+
+    public Task<GetObjectResult> GetObjectAsync(GetObjectRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("GetObject");
+        return _inner.GetObjectAsync(request, cancellationToken);
+    }
+
+    public Task<HeadObjectResult> HeadObjectAsync(HeadObjectRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("HeadObject");
+        return _inner.HeadObjectAsync(request, cancellationToken);
+    }
+
+    public Task<DeleteObjectResult> DeleteObjectAsync(DeleteObjectRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("DeleteObject");
+        return _inner.DeleteObjectAsync(request, cancellationToken);
+    }
+
+    public Task<ListObjectsV2Result> ListObjectsV2Async(ListObjectsV2Request request, CancellationToken cancellationToken = default)
+    {
+        Add("ListObjectsV2");
+        return _inner.ListObjectsV2Async(request, cancellationToken);
+    }
+
+    /// <summary>Pages through <see cref="ListObjectsV2Async"/> so each page is counted.</summary>
+    public async IAsyncEnumerable<ListObjectsV2Result> ListObjectsV2PagesAsync(
+        ListObjectsV2Request request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var page = await ListObjectsV2Async(request, cancellationToken);
+        yield return page;
+        while (page.IsTruncated)
+        {
+            if (string.IsNullOrEmpty(page.NextContinuationToken))
+            {
+                throw new OssException(0, OssErrorCodes.InvalidResponse, "ListObjectsV2: a truncated page has no NextContinuationToken.", page.RequestId);
+            }
+
+            page = await ListObjectsV2Async(new ListObjectsV2Request
+            {
+                Bucket = request.Bucket, Prefix = request.Prefix, Delimiter = request.Delimiter, StartAfter = request.StartAfter,
+                ContinuationToken = page.NextContinuationToken, MaxKeys = request.MaxKeys, FetchOwner = request.FetchOwner, UrlEncoding = request.UrlEncoding,
+            }, cancellationToken);
+            yield return page;
+        }
+    }
+
+    public Task<GetObjectTaggingResult> GetObjectTaggingAsync(GetObjectTaggingRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("GetObjectTagging");
+        return _inner.GetObjectTaggingAsync(request, cancellationToken);
+    }
+
+    public Task<PutObjectTaggingResult> PutObjectTaggingAsync(PutObjectTaggingRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("PutObjectTagging");
+        return _inner.PutObjectTaggingAsync(request, cancellationToken);
+    }
+
+    public Task<OssEmptyResult> PutBucketAsync(PutBucketRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("PutBucket");
+        return _inner.PutBucketAsync(request, cancellationToken);
+    }
+
+    public Task<GetBucketInfoResult> GetBucketInfoAsync(string bucket, CancellationToken cancellationToken = default)
+    {
+        Add("GetBucketInfo");
+        return _inner.GetBucketInfoAsync(bucket, cancellationToken);
+    }
+
+    public Task<GetBucketLocationResult> GetBucketLocationAsync(string bucket, CancellationToken cancellationToken = default)
+    {
+        Add("GetBucketLocation");
+        return _inner.GetBucketLocationAsync(bucket, cancellationToken);
+    }
+
+    public Task<OssEmptyResult> PutBucketVersioningAsync(string bucket, string status, CancellationToken cancellationToken = default)
+    {
+        Add("PutBucketVersioning");
+        return _inner.PutBucketVersioningAsync(bucket, status, cancellationToken);
+    }
+
+    public Task<GetBucketVersioningResult> GetBucketVersioningAsync(string bucket, CancellationToken cancellationToken = default)
+    {
+        Add("GetBucketVersioning");
+        return _inner.GetBucketVersioningAsync(bucket, cancellationToken);
+    }
+
+    public Task<InitiateMultipartUploadResult> InitiateMultipartUploadAsync(InitiateMultipartUploadRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("InitiateMultipartUpload");
+        return _inner.InitiateMultipartUploadAsync(request, cancellationToken);
+    }
+
+    public Task<UploadPartResult> UploadPartAsync(UploadPartRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("UploadPart");
+        return _inner.UploadPartAsync(request, cancellationToken);
+    }
+
+    public Task<UploadPartCopyResult> UploadPartCopyAsync(UploadPartCopyRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("UploadPartCopy");
+        return _inner.UploadPartCopyAsync(request, cancellationToken);
+    }
+
+    public Task<CompleteMultipartUploadResult> CompleteMultipartUploadAsync(CompleteMultipartUploadRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("CompleteMultipartUpload");
+        return _inner.CompleteMultipartUploadAsync(request, cancellationToken);
+    }
+
+    public Task<OssEmptyResult> AbortMultipartUploadAsync(AbortMultipartUploadRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("AbortMultipartUpload");
+        return _inner.AbortMultipartUploadAsync(request, cancellationToken);
+    }
+
+    public ValueTask<PresignResult> PresignGetObjectAsync(PresignGetObjectRequest request, CancellationToken cancellationToken = default) =>
+        _inner.PresignGetObjectAsync(request, cancellationToken);
+}
