@@ -93,7 +93,7 @@ public sealed class OssAnswer
         : Response.Content.Headers.TryGetValues(name, out var contentValues) ? string.Join(",", contentValues)
         : null;
 
-    public string? X(string element) => Xml.Descendants(element).FirstOrDefault()?.Value;
+    public string? X(string element) => Xml.DescendantsAndSelf(element).FirstOrDefault()?.Value;
 
     public string? ErrorCode => Body.Length > 0 && Text.Contains("<Error>", StringComparison.Ordinal) ? X("Code") : null;
 
