@@ -132,6 +132,37 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
         }
     }
 
+    [Theory]
+    [InlineData(Signing.V1)]
+    [InlineData(Signing.V4)]
+    public async Task Non_ascii_metadata_is_signed_and_echoed_as_utf8(Signing signing)
+    {
+        var put = await Client.PutAsync(Bucket, "元数据/" + signing, "x", c => { c.Signing = signing; c.H("x-oss-meta-note", "数据 ключ é"); });
+        Assert.Equal(200, put.Status);
+        var head = await Client.HeadAsync(Bucket, "元数据/" + signing, c => c.Signing = signing);
+        Assert.Equal("数据 ключ é", head.Header("x-oss-meta-note"));
+    }
+
+    [Fact]
+    public async Task V1_signatures_over_extra_sub_resources_are_accepted()
+    {
+        // An operation-specific key signed as a sub-resource (as ali-oss does for its per-call subres).
+        var context = new OssCopy.Oss.Signing.OssSigningContext
+        {
+            Method = "GET", Bucket = Bucket, Credentials = OssTestClient.DevCredentials, ExtraSubResources = ["list-type", "custom"],
+        };
+        context.Query.Add(new("list-type", "2"));
+        context.Query.Add(new("custom", "1"));
+        new OssCopy.Oss.Signing.OssSignerV1().SignHeaders(context);
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Server.BaseAddress, $"/{Bucket}/?list-type=2&custom=1"));
+        foreach (var (name, value) in context.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        Assert.Equal(200, (int)(await fixture.Http.SendAsync(request)).StatusCode);
+    }
+
     [Fact]
     public async Task Tampered_signed_header_is_SignatureDoesNotMatch()
     {

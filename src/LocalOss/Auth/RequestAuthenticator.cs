@@ -124,28 +124,33 @@ internal sealed class RequestAuthenticator
             return;
         }
 
-        // Some SDK operations sign extra sub-resources (e.g. bucket-configuration keys) beyond the fixed list.
-        var lenient = new OssSigningContext
+        // Some SDK operations sign extra sub-resources (bucket-configuration keys, ali-oss's per-call subres)
+        // beyond the fixed list: retry with every non-listing key signed, then with every key signed.
+        var everyKey = request.Query.Select(q => q.Key).Where(k => k is not ("OSSAccessKeyId" or "Expires" or "Signature")).ToHashSet(StringComparer.Ordinal);
+        foreach (var extra in new[] { everyKey.Where(k => !NeverSigned.Contains(k)).ToHashSet(StringComparer.Ordinal), everyKey })
         {
-            Method = context.Method,
-            Bucket = context.Bucket,
-            Key = context.Key,
-            Credentials = context.Credentials,
-            ExtraSubResources = request.Query.Select(q => q.Key).Where(k => !NeverSigned.Contains(k)).ToHashSet(StringComparer.Ordinal),
-        };
-        foreach (var header in context.Headers)
-        {
-            lenient.Headers[header.Key] = header.Value;
-        }
+            var lenient = new OssSigningContext
+            {
+                Method = context.Method,
+                Bucket = context.Bucket,
+                Key = context.Key,
+                Credentials = context.Credentials,
+                ExtraSubResources = extra,
+            };
+            foreach (var header in context.Headers)
+            {
+                lenient.Headers[header.Key] = header.Value;
+            }
 
-        foreach (var pair in context.Query)
-        {
-            lenient.Query.Add(pair);
-        }
+            foreach (var pair in context.Query)
+            {
+                lenient.Query.Add(pair);
+            }
 
-        if (FixedEquals(OssSignerV1.ComputeSignature(secret, OssSignerV1.BuildStringToSign(lenient, dateLine)), provided))
-        {
-            return;
+            if (FixedEquals(OssSignerV1.ComputeSignature(secret, OssSignerV1.BuildStringToSign(lenient, dateLine)), provided))
+            {
+                return;
+            }
         }
 
         throw SignatureMismatch(stringToSign, provided, accessKeyId, canonicalRequest: null);

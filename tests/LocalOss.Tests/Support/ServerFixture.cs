@@ -24,7 +24,12 @@ public class ServerFixture : IAsyncLifetime
         options.Regions.Clear();
         Configure(options);
         Server = await LocalOssServer.StartAsync(options, logging => logging.AddProvider(Log));
-        Http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        // Metadata values may be non-ASCII: sent and read as UTF-8 bytes, as the OSS SDKs do.
+        Http = new HttpClient(new SocketsHttpHandler
+        {
+            RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8,
+            ResponseHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8,
+        }) { Timeout = TimeSpan.FromSeconds(60) };
         Client = new OssTestClient(Http, Server.BaseAddress);
     }
 
