@@ -93,6 +93,9 @@ public sealed class LocalOssServer : IAsyncDisposable
                 // Objects of any size (1 GiB and more) are streamed; OSS itself has no request body limit below 5 GiB.
                 kestrel.Limits.MaxRequestBodySize = null;
                 kestrel.Limits.MinRequestBodyDataRate = null;
+                // A 1023-byte key percent-encoded three times over, plus a presigned query, must still fit.
+                kestrel.Limits.MaxRequestLineSize = 64 * 1024;
+                kestrel.Limits.MaxRequestHeadersTotalSize = 128 * 1024;
                 // ali-oss and the SDKs send user metadata as raw UTF-8 bytes (and sign those bytes); OSS echoes them.
                 kestrel.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
                 kestrel.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;

@@ -101,6 +101,12 @@ public sealed class ObjectTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.Equal("InvalidObjectName", tooLong.ErrorCode);
         var unicodeTooLong = await Client.PutAsync(bucket, new string('é', 512), "x");
         Assert.Equal("InvalidObjectName", unicodeTooLong.ErrorCode);
+        Assert.Equal(200, (await Client.PutAsync(bucket, new string('数', 341), "x")).Status);
+
+        // 4,200 bytes, 12,600 characters once percent-encoded: still answered by OSS's error, not by the HTTP layer.
+        var wayTooLong = await Client.PutAsync(bucket, new string('数', 1400), "x");
+        Assert.Equal(400, wayTooLong.Status);
+        Assert.Equal("InvalidObjectName", wayTooLong.ErrorCode);
     }
 
     [Fact]
