@@ -49,6 +49,8 @@ public sealed class LocalOssServer : IAsyncDisposable
     /// <summary>Fault rules in force; change them at any time.</summary>
     public FaultInjector Faults { get; }
 
+    internal MetadataStore Store => _store;
+
     /// <summary>How many distinct data blobs are stored (copies add none: they reference the source's).</summary>
     public int StoredBlobCount => _store.Blobs.Enumerate().Count;
 

@@ -480,9 +480,7 @@ internal sealed class MetadataStore : IDisposable
         /// <summary>Current objects (delete markers included) from a key position in byte order.</summary>
         public List<ObjectRecord> ListCurrent(string bucket, byte[] from, bool inclusive, byte[]? before, int limit)
         {
-            var sql = $"SELECT {ObjectColumns} FROM objects WHERE bucket = $a AND key {(inclusive ? ">=" : ">")} $b" +
-                      (before is null ? "" : " AND key < $c") + " ORDER BY key LIMIT $d";
-            var cmd = Prepare(sql);
+            var cmd = Prepare(ListCurrentSql(inclusive, before is not null));
             Bind(cmd, bucket, from, before, limit);
             return ReadMany(cmd);
         }
@@ -842,4 +840,37 @@ internal sealed class MetadataStore : IDisposable
     }
 
     internal static string FormatSeq(long seq) => seq.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>One listing batch: a range seek in the (bucket, key) primary key, never a scan.</summary>
+    internal static string ListCurrentSql(bool inclusive, bool bounded) =>
+        $"SELECT {ObjectColumns} FROM objects WHERE bucket = $a AND key {(inclusive ? ">=" : ">")} $b" +
+        (bounded ? " AND key < $c" : "") + " ORDER BY key LIMIT $d";
+
+    /// <summary>SQLite's query plan for <paramref name="sql"/> (tests assert listings seek the index).</summary>
+    internal string ExplainQueryPlan(string sql)
+    {
+        _gate.Wait();
+        try
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "EXPLAIN QUERY PLAN " + sql;
+            foreach (var name in new[] { "$a", "$b", "$c", "$d" })
+            {
+                cmd.Parameters.AddWithValue(name, DBNull.Value);
+            }
+
+            using var reader = cmd.ExecuteReader();
+            var plan = new System.Text.StringBuilder();
+            while (reader.Read())
+            {
+                plan.AppendLine(reader.GetString(3));
+            }
+
+            return plan.ToString();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 }
