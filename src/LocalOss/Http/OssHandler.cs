@@ -80,9 +80,9 @@ internal sealed partial class OssHandler
 
             await WriteErrorAsync(http, request, requestId, Errors.IncompleteBody()).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && http.RequestAborted.IsCancellationRequested)
         {
-            // The client went away; there is nobody to answer.
+            // The client went away (mid-download, say); there is nobody to answer and nothing went wrong here.
         }
 #pragma warning disable CA1031 // Last line of defence: an unexpected failure must still be an OSS answer, not a stack trace.
         catch (Exception ex)
