@@ -125,6 +125,36 @@ public sealed class MultipartTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task List_multipart_uploads_pages_with_key_and_upload_id_markers()
+    {
+        var bucket = await fixture.NewBucketAsync();
+        var ids = new List<(string Key, string Id)>();
+        foreach (var key in new[] { "a", "a", "b", "c" })
+        {
+            ids.Add((key, await InitiateAsync(bucket, key)));
+        }
+
+        var expected = ids.OrderBy(u => u.Key, StringComparer.Ordinal).ThenBy(u => u.Id, StringComparer.Ordinal).ToList();
+        var seen = new List<(string, string)>();
+        string keyMarker = "", idMarker = "";
+        for (var page = 0; page < 10; page++)
+        {
+            var answer = await Client.SendAsync(new OssCall(HttpMethod.Get, bucket).Q("uploads").Q("max-uploads", "1")
+                .Q("key-marker", keyMarker).Q("upload-id-marker", idMarker));
+            seen.AddRange(answer.Xml.Elements("Upload").Select(u => (u.Element("Key")!.Value, u.Element("UploadId")!.Value)));
+            if (answer.X("IsTruncated") != "true")
+            {
+                break;
+            }
+
+            keyMarker = answer.X("NextKeyMarker")!;
+            idMarker = answer.X("NextUploadIdMarker")!;
+        }
+
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
     public async Task Single_part_upload_under_minimum_is_allowed_as_last_part()
     {
         var bucket = await fixture.NewBucketAsync();

@@ -318,10 +318,28 @@ internal sealed partial class OssService
         var keyMarker = r.Q("key-marker") ?? "";
         var maxUploads = ParseInt(r, "max-uploads", 1000, 1, 1000);
         var from = MetadataStore.StoreSession.Utf8(string.CompareOrdinal(keyMarker, prefix) > 0 ? keyMarker : prefix);
+        var uploadIdMarker = r.Q("upload-id-marker");
         var uploads = await _store.ReadAsync(s =>
         {
             CheckBucket(r, s.GetBucket(BucketName(r)));
-            return s.ListUploads(BucketName(r), from, KeyRange.PrefixEnd(prefix), maxUploads + 1);
+            // Uploads are ordered by (key, upload id); the markers exclude everything up to and including them.
+            var list = new List<UploadRecord>();
+            var skipped = 0;
+            while (list.Count <= maxUploads)
+            {
+                var limit = skipped + maxUploads + 1;
+                var batch = s.ListUploads(BucketName(r), from, KeyRange.PrefixEnd(prefix), limit);
+                list = batch.Where(u => keyMarker.Length == 0 || string.CompareOrdinal(u.Key, keyMarker) > 0
+                        || (u.Key == keyMarker && uploadIdMarker is not null && string.CompareOrdinal(u.UploadId, uploadIdMarker) > 0))
+                    .ToList();
+                skipped = batch.Count - list.Count;
+                if (batch.Count < limit)
+                {
+                    break;
+                }
+            }
+
+            return list.Take(maxUploads + 1).ToList();
         }, ct).ConfigureAwait(false);
         var truncated = uploads.Count > maxUploads;
         if (truncated)

@@ -583,7 +583,7 @@ internal sealed class MetadataStore : IDisposable
             var cmd = Prepare(
                 "SELECT upload_id, bucket, key, initiated_ms, content_type, headers, tags, storage_class, acl, sse, " +
                 "sse_key_id, sse_data, forbid_overwrite FROM uploads WHERE bucket = $a AND key >= $b AND ($c IS NULL OR key < $c) " +
-                "ORDER BY key, initiated_ms, upload_id LIMIT $d");
+                "ORDER BY key, upload_id LIMIT $d");
             Bind(cmd, bucket, fromKey, before, limit);
             var list = new List<UploadRecord>();
             using var reader = cmd.ExecuteReader();
