@@ -1,0 +1,37 @@
+namespace OssCopy.Oss.Http;
+
+/// <summary>
+/// What an operation wants sent, kept on the <see cref="HttpRequestMessage"/> so that the signing handler can sign
+/// every attempt afresh and the retry predicate can tell whether another attempt is safe.
+/// </summary>
+internal sealed class OssRequestState
+{
+    public static readonly HttpRequestOptionsKey<OssRequestState> OptionsKey = new("OssCopy.Oss.RequestState");
+
+    public required string Operation { get; init; }
+
+    public required string Method { get; init; }
+
+    public string? Bucket { get; init; }
+
+    public string? Key { get; init; }
+
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public List<KeyValuePair<string, string>> Query { get; } = [];
+
+    /// <summary>False when the body is a forward-only stream: it cannot be sent twice, so it is never retried.</summary>
+    public bool Replayable { get; set; } = true;
+
+    /// <summary>Attempts made so far (1 after the first send).</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>Set by the signing handler when the last answer was RequestTimeTooSkewed and the clock was corrected.</summary>
+    public bool ClockCorrected { get; set; }
+
+    /// <summary>The secrets used to sign, so that an error built from the answer can be scrubbed of them.</summary>
+    public string[] SecretsUsed { get; set; } = [];
+
+    public static OssRequestState? Of(HttpRequestMessage? request) =>
+        request is not null && request.Options.TryGetValue(OptionsKey, out var state) ? state : null;
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Headers;
+using OssCopy.Oss.Credentials;
+using OssCopy.Oss.Signing;
+
+namespace OssCopy.Oss.Http;
+
+/// <summary>
+/// Signs each attempt just before it is sent. It sits inside the retry handler, so a retried request carries a
+/// fresh date and signature, and it learns the clock offset from a <c>RequestTimeTooSkewed</c> answer.
+/// </summary>
+public sealed class OssSigningHandler(
+    IOssSigner signer,
+    IOssCredentialsProvider credentialsProvider,
+    OssClock clock,
+    string signingRegion) : DelegatingHandler
+{
+    private const string SkewEc = "0002-00000504";
+
+    private static readonly HashSet<string> ContentHeaderNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Content-Type", "Content-MD5", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires", "Content-Range",
+    };
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var state = OssRequestState.Of(request);
+        if (state is null)
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+
+        state.Attempts++;
+        state.ClockCorrected = false;
+        var credentials = await credentialsProvider.GetCredentialsAsync(cancellationToken);
+        state.SecretsUsed = credentials.SecurityToken is { } token ? [credentials.AccessKeySecret, token] : [credentials.AccessKeySecret];
+
+        var context = new OssSigningContext
+        {
+            Method = state.Method,
+            Bucket = state.Bucket,
+            Key = state.Key,
+            Credentials = credentials,
+            Region = signingRegion,
+            SigningTime = clock.UtcNow,
+        };
+        foreach (var header in state.Headers)
+        {
+            context.Headers[header.Key] = header.Value;
+        }
+
+        foreach (var pair in state.Query)
+        {
+            context.Query.Add(pair);
+        }
+
+        signer.SignHeaders(context);
+        ApplyHeaders(request, context.Headers);
+
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Forbidden && await IsClockSkewAsync(response, cancellationToken)
+            && response.Headers.Date is { } serverTime)
+        {
+            // Only a changed offset is worth another attempt; the same answer again means something else is wrong.
+            state.ClockCorrected = clock.CorrectFrom(serverTime);
+        }
+
+        return response;
+    }
+
+    private static void ApplyHeaders(HttpRequestMessage request, IDictionary<string, string> headers)
+    {
+        request.Headers.Clear();
+        if (request.Content is not null)
+        {
+            foreach (var name in ContentHeaderNames)
+            {
+                request.Content.Headers.Remove(name);
+            }
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            if (ContentHeaderNames.Contains(name))
+            {
+                request.Content ??= new ByteArrayContent([]);
+                request.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+            else if (!request.Headers.TryAddWithoutValidation(name, value))
+            {
+                throw new InvalidOperationException($"The header {name} cannot be sent.");
+            }
+        }
+
+        // The signature covers Content-Type exactly; HttpClient must not add a default one.
+        if (request.Content is not null && !headers.ContainsKey("Content-Type"))
+        {
+            request.Content.Headers.ContentType = null;
+        }
+
+        request.Headers.ExpectContinue = false;
+        request.Headers.UserAgent.Add(UserAgent);
+    }
+
+    private static async Task<bool> IsClockSkewAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Headers.TryGetValues(OssHeaders.ErrorCodeEc, out var ec) && ec.Contains(SkewEc))
+        {
+            return true;
+        }
+
+        // Error bodies are small; buffering keeps the content readable for the error parser afterwards.
+        await response.Content.LoadIntoBufferAsync(cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return body.Contains("<Code>" + OssErrorCodes.RequestTimeTooSkewed + "</Code>", StringComparison.Ordinal);
+    }
+
+    private static readonly ProductInfoHeaderValue UserAgent = new("osscopy", typeof(OssSigningHandler).Assembly.GetName().Version?.ToString(3) ?? "1.0.0");
+}

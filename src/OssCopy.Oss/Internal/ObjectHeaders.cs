@@ -1,0 +1,119 @@
+using System.Globalization;
+using OssCopy.Oss.Models;
+
+namespace OssCopy.Oss.Internal;
+
+/// <summary>Validates and writes the object headers that PutObject, InitiateMultipartUpload and CopyObject share.</summary>
+internal static class ObjectHeaders
+{
+    public static void Set(Dictionary<string, string> headers, string name, string? value)
+    {
+        if (value is not null)
+        {
+            headers[name] = value;
+        }
+    }
+
+    public static void SetBool(Dictionary<string, string> headers, string name, bool? value)
+    {
+        if (value is { } flag)
+        {
+            headers[name] = flag ? "true" : "false";
+        }
+    }
+
+    public static void SetDate(Dictionary<string, string> headers, string name, DateTimeOffset? value)
+    {
+        if (value is { } time)
+        {
+            headers[name] = ResponseReader.HttpDate(time);
+        }
+    }
+
+    public static void Standard(
+        Dictionary<string, string> headers, string? contentType, string? cacheControl, string? contentDisposition, string? contentEncoding, string? expires)
+    {
+        Set(headers, "Content-Type", contentType);
+        Set(headers, "Cache-Control", cacheControl);
+        Set(headers, "Content-Disposition", contentDisposition);
+        Set(headers, "Content-Encoding", contentEncoding);
+        Set(headers, "Expires", expires);
+    }
+
+    /// <summary>User metadata: names are HTTP tokens (sent lower-case, as OSS stores them), values printable ASCII.</summary>
+    public static void Metadata(Dictionary<string, string> headers, IReadOnlyDictionary<string, string>? metadata, string paramName)
+    {
+        if (metadata is null)
+        {
+            return;
+        }
+
+        foreach (var (name, value) in metadata)
+        {
+            if (string.IsNullOrEmpty(name) || !name.All(IsTokenChar))
+            {
+                throw new ArgumentException($"'{name}' is not a valid metadata name (letters, digits, '-', '_' and similar HTTP token characters).", paramName);
+            }
+
+            if (value is null || value.Any(c => c is < ' ' or > '~'))
+            {
+                throw new ArgumentException($"The value of metadata '{name}' must be printable ASCII (encode other text yourself).", paramName);
+            }
+
+            headers[OssHeaders.MetaPrefix + name.ToLowerInvariant()] = value;
+        }
+    }
+
+    public static void Encryption(Dictionary<string, string> headers, string? sse, string? dataEncryption, string? keyId, string ownerName)
+    {
+        var algorithm = OssServerSideEncryption.Normalize(sse, ownerName + ".ServerSideEncryption");
+        if (algorithm != OssServerSideEncryption.KMS && (dataEncryption is not null || keyId is not null))
+        {
+            throw new ArgumentException(
+                "ServerSideDataEncryption and ServerSideEncryptionKeyId apply only with ServerSideEncryption = KMS.",
+                ownerName + (keyId is not null ? ".ServerSideEncryptionKeyId" : ".ServerSideDataEncryption"));
+        }
+
+        if (dataEncryption is not null && !dataEncryption.Equals(OssServerSideEncryption.SM4, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"'{dataEncryption}' is not a data encryption algorithm: only SM4.", ownerName + ".ServerSideDataEncryption");
+        }
+
+        Set(headers, OssHeaders.ServerSideEncryption, algorithm);
+        Set(headers, OssHeaders.ServerSideDataEncryption, dataEncryption?.ToUpperInvariant());
+        Set(headers, OssHeaders.ServerSideEncryptionKeyId, keyId);
+    }
+
+    public static void AclAndStorageClass(Dictionary<string, string> headers, string? acl, string? storageClass, string ownerName)
+    {
+        Set(headers, OssHeaders.ObjectAcl, OssObjectAcl.Normalize(acl, ownerName + ".ObjectAcl"));
+        Set(headers, OssHeaders.StorageClass, OssStorageClass.Normalize(storageClass, ownerName + ".StorageClass"));
+    }
+
+    public static void Tagging(Dictionary<string, string> headers, string? tagging, string paramName)
+    {
+        if (tagging is not null)
+        {
+            headers[OssHeaders.Tagging] = OssTagging.Parse(tagging, paramName).ToString();
+        }
+    }
+
+    /// <summary><c>/bucket/escaped-key</c> plus <c>?versionId=</c> (raw, as Go v2 sends it).</summary>
+    public static string CopySource(string bucket, string key, string? versionId) =>
+        "/" + bucket + "/" + OssEncoding.EscapePath(key) + (versionId is null ? string.Empty : "?versionId=" + versionId);
+
+    public static string Range(OssByteRange range, string paramName)
+    {
+        if (range.First < 0 || range.Last is { } last && last < range.First)
+        {
+            throw new ArgumentOutOfRangeException(paramName, range.ToString(), "A byte range starts at 0 or later and does not end before it starts.");
+        }
+
+        return range.ToString();
+    }
+
+    private static bool IsTokenChar(char c) =>
+        c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.' or '!' or '#' or '$' or '%' or '&' or '\'' or '*' or '+' or '^' or '`' or '|' or '~';
+
+    public static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,98 @@
+namespace OssCopy.Oss.Models;
+
+/// <summary>
+/// CopyObject (<c>PUT /{key}</c> with <c>x-oss-copy-source</c>): every option of the official v2 SDKs'
+/// <c>CopyObjectRequest</c>. The source bucket defaults to the destination bucket.
+/// </summary>
+public sealed class CopyObjectRequest
+{
+    /// <summary>The destination bucket.</summary>
+    public required string Bucket { get; init; }
+
+    /// <summary>The destination key.</summary>
+    public required string Key { get; init; }
+
+    public string? SourceBucket { get; init; }
+
+    public required string SourceKey { get; init; }
+
+    public string? SourceVersionId { get; init; }
+
+    /// <summary><c>x-oss-forbid-overwrite</c>: fail with 409 FileAlreadyExists when the destination exists.</summary>
+    public bool? ForbidOverwrite { get; init; }
+
+    /// <summary><c>x-oss-tagging</c> in header form (<c>A=1&amp;B=2</c>); used when the tagging directive is Replace.</summary>
+    public string? Tagging { get; init; }
+
+    /// <summary><c>Copy</c> (default: the source's tags) or <c>Replace</c> (the request's <see cref="Tagging"/>).</summary>
+    public string? TaggingDirective { get; init; }
+
+    /// <summary><c>Copy</c> (default: the source's metadata and standard headers) or <c>Replace</c> (this request's).</summary>
+    public string? MetadataDirective { get; init; }
+
+    /// <summary>User metadata (<c>x-oss-meta-*</c>, names without the prefix), used with the Replace metadata directive.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    public string? CacheControl { get; init; }
+
+    public string? ContentDisposition { get; init; }
+
+    public string? ContentEncoding { get; init; }
+
+    public string? ContentType { get; init; }
+
+    public string? Expires { get; init; }
+
+    public string? CopySourceIfMatch { get; init; }
+
+    public string? CopySourceIfNoneMatch { get; init; }
+
+    public DateTimeOffset? CopySourceIfModifiedSince { get; init; }
+
+    public DateTimeOffset? CopySourceIfUnmodifiedSince { get; init; }
+
+    /// <summary><c>AES256</c>, <c>KMS</c> or <c>SM4</c>.</summary>
+    public string? ServerSideEncryption { get; init; }
+
+    /// <summary><c>SM4</c>, only with KMS.</summary>
+    public string? ServerSideDataEncryption { get; init; }
+
+    /// <summary>The KMS key id, only with KMS.</summary>
+    public string? ServerSideEncryptionKeyId { get; init; }
+
+    public string? ObjectAcl { get; init; }
+
+    public string? StorageClass { get; init; }
+
+    /// <summary><c>x-oss-traffic-limit</c> in bit/s.</summary>
+    public long? TrafficLimit { get; init; }
+
+    /// <summary>Set to <c>requester</c> for requester-pays buckets.</summary>
+    public string? RequestPayer { get; init; }
+}
+
+/// <summary>What CopyObject answers: the fields the official sample prints.</summary>
+public sealed class CopyObjectResult : OssResult
+{
+    /// <summary>The destination's version id (versioned buckets).</summary>
+    public string? VersionId { get; init; }
+
+    /// <summary>The source version actually read.</summary>
+    public string? SourceVersionId { get; init; }
+
+    /// <summary>The destination's CRC-64 (<c>x-oss-hash-crc64ecma</c>).</summary>
+    public ulong? HashCrc64 { get; init; }
+
+    public string? ETag { get; init; }
+
+    public DateTimeOffset? LastModified { get; init; }
+
+    public OssEncryption Encryption { get; init; } = OssEncryption.None;
+
+    /// <summary>
+    /// True when a retried copy met its own earlier success (<c>FileAlreadyExists</c> after a lost response)
+    /// and the destination was confirmed equal to the source by CRC-64 and size; the fields then come from
+    /// a HEAD of the destination.
+    /// </summary>
+    public bool ConfirmedAfterRetry { get; init; }
+}
