@@ -4,6 +4,7 @@ using OssCopy.Bench;
 var sections = new Dictionary<string, Func<BenchContext, int>>(StringComparer.Ordinal)
 {
     ["oss"] = OssSection.Run,
+    ["localoss"] = LocalOssSection.Run,
 };
 
 var context = BenchContext.FromArguments(args, out var requested);
