@@ -83,7 +83,7 @@ internal sealed class RequestAuthenticator
         var accessKeyId = credential[..colon].Trim();
         var provided = credential[(colon + 1)..].Trim();
         var account = FindAccount(accessKeyId);
-        CheckToken(request, account, request.Header("x-oss-security-token"));
+        CheckToken(account, request.Header("x-oss-security-token"));
         var context = BuildContext(request, account, request.Header("x-oss-security-token"), null, excludeQuery: null);
         var dateLine = OssSignerV1.DateLineOf(context.Headers);
         CheckSkew(ParseHttpDate(dateLine), dateLine);
@@ -97,7 +97,7 @@ internal sealed class RequestAuthenticator
         var provided = request.Q("Signature") ?? "";
         var expires = request.Q("Expires") ?? "";
         var account = FindAccount(accessKeyId);
-        CheckToken(request, account, request.Q("security-token"));
+        CheckToken(account, request.Q("security-token"));
         if (!long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var expiresAt))
         {
             throw Errors.InvalidArgument("Expires is invalid.", "Expires", expires, "0002-00000068");
@@ -185,7 +185,7 @@ internal sealed class RequestAuthenticator
         var scope = ParseCredential(credential, out var accessKeyId);
         var account = FindAccount(accessKeyId);
         var token = request.Header("x-oss-security-token");
-        CheckToken(request, account, token);
+        CheckToken(account, token);
         var isoDate = request.Header("x-oss-date") ?? throw Errors.AccessDenied("The x-oss-date header is required for V4 signatures.", "0002-00000012");
         var time = ParseIsoDate(isoDate) ?? throw Errors.AccessDenied("The x-oss-date header is invalid.", "0002-00000013");
         CheckSkew(time, isoDate);
@@ -204,7 +204,7 @@ internal sealed class RequestAuthenticator
         var scope = ParseCredential(credential, out var accessKeyId);
         var account = FindAccount(accessKeyId);
         var token = request.Q("x-oss-security-token");
-        CheckToken(request, account, token);
+        CheckToken(account, token);
         var time = ParseIsoDate(isoDate) ?? throw Errors.AccessDenied("x-oss-date is invalid.", "0002-00000013");
         if (!long.TryParse(expiresText, NumberStyles.None, CultureInfo.InvariantCulture, out var expires) || expires is <= 0 or > 604800)
         {
@@ -268,7 +268,7 @@ internal sealed class RequestAuthenticator
             : throw new OssError(403, "InvalidAccessKeyId", "The OSS Access Key Id you provided does not exist in our records.",
                 "0002-00000002", ("OSSAccessKeyId", accessKeyId));
 
-    private static void CheckToken(OssRequest request, LocalOssAccount account, string? token)
+    private static void CheckToken(LocalOssAccount account, string? token)
     {
         if (account.SecurityTokens.Count == 0)
         {
@@ -280,8 +280,6 @@ internal sealed class RequestAuthenticator
             throw new OssError(403, "InvalidSecurityToken", "The security token you provided is invalid.", "0002-00000005",
                 ("OSSAccessKeyId", account.AccessKeyId));
         }
-
-        _ = request;
     }
 
     private void CheckSkew(DateTimeOffset? requestTime, string given)
