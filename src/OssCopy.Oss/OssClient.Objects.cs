@@ -64,7 +64,7 @@ public sealed partial class OssClient
             var isFullRead = response.StatusCode == System.Net.HttpStatusCode.OK;
             if (_options.VerifyCrc64 && isFullRead && properties.HashCrc64 is { } expected)
             {
-                content = new Crc64VerifyingStream(content, expected, properties.ContentLength, requestId);
+                content = VerifyingDownload(content, expected, properties.ContentLength, requestId);
             }
 
             return new GetObjectResult
@@ -156,6 +156,23 @@ public sealed partial class OssClient
         CreateSigner(_options.SignatureVersion).Presign(context, expiration);
         return new PresignResult { Url = BuildUri(request.Bucket, request.Key, context.Query), Method = "GET", Expiration = expiration };
     }
+
+    /// <summary>
+    /// Hashes a full download as it is read and fails at its last byte if the bytes are not what the service
+    /// announced: corrupted data is an error, never silently kept.
+    /// </summary>
+    private static Hashing.Crc64ReadStream VerifyingDownload(Stream content, ulong expectedCrc, long expectedLength, string requestId) =>
+        new(content, leaveOpen: false, onEnd: received =>
+        {
+            if (received.Length != expectedLength || received.Value != expectedCrc)
+            {
+                throw new OssException(
+                    0,
+                    OssErrorCodes.InconsistentCrc,
+                    $"The downloaded object does not match the service's CRC-64: received {received.Length} bytes hashing to {Hashing.Crc64.Format(received.Value)}, expected {expectedLength} bytes hashing to {Hashing.Crc64.Format(expectedCrc)}.",
+                    requestId);
+            }
+        });
 
     private static void AddVersion(Http.OssRequestState state, string? versionId)
     {

@@ -8,9 +8,16 @@ public sealed class Crc64ReadStream : Stream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
+    private Action<Crc64Hasher>? _onEnd;
     private bool _disposed;
 
-    public Crc64ReadStream(Stream inner, bool leaveOpen = false)
+    /// <param name="inner">The stream to hash.</param>
+    /// <param name="leaveOpen">Whether disposing this stream leaves <paramref name="inner"/> open.</param>
+    /// <param name="onEnd">
+    /// Called once when the end of <paramref name="inner"/> is reached (a read into a non-empty buffer returns 0),
+    /// so a consumer can verify the whole object at the moment the last byte has been read; it may throw.
+    /// </param>
+    public Crc64ReadStream(Stream inner, bool leaveOpen = false, Action<Crc64Hasher>? onEnd = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
         if (!inner.CanRead)
@@ -20,6 +27,7 @@ public sealed class Crc64ReadStream : Stream
 
         _inner = inner;
         _leaveOpen = leaveOpen;
+        _onEnd = onEnd;
     }
 
     /// <summary>The CRC and length of the bytes read so far.</summary>
@@ -49,8 +57,7 @@ public sealed class Crc64ReadStream : Stream
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var read = _inner.Read(buffer);
-        Hasher.Append(buffer[..read]);
-        return read;
+        return Observe(buffer[..read], buffer.Length);
     }
 
     public override int ReadByte()
@@ -69,8 +76,19 @@ public sealed class Crc64ReadStream : Stream
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var read = await _inner.ReadAsync(buffer, cancellationToken);
-        Hasher.Append(buffer.Span[..read]);
-        return read;
+        return Observe(buffer.Span[..read], buffer.Length);
+    }
+
+    private int Observe(ReadOnlySpan<byte> data, int requested)
+    {
+        Hasher.Append(data);
+        if (data.Length == 0 && requested > 0 && _onEnd is { } onEnd)
+        {
+            _onEnd = null;
+            onEnd(Hasher);
+        }
+
+        return data.Length;
     }
 
     // Nothing is ever written, so there is nothing to flush.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
+using OssCopy.Oss.Hashing;
 using OssCopy.Oss.Models;
 using OssCopy.Oss.Signing;
 using OssCopy.Oss.Tests.Support;
@@ -176,7 +177,7 @@ public class ErrorAndRetryTests
         var payload = Encoding.UTF8.GetBytes("hello oss");
         var seekable = new RecordingHandler()
             .ThenRespond(HttpStatusCode.ServiceUnavailable, "<Error><Code>SlowDown</Code><Message>m</Message><RequestId>r</RequestId></Error>")
-            .ThenRespond(HttpStatusCode.OK, null, ("x-oss-hash-crc64ecma", Hashing.Crc64.Format(Hashing.Crc64.Compute(payload))), ("ETag", "\"E\""));
+            .ThenRespond(HttpStatusCode.OK, null, ("x-oss-hash-crc64ecma", Crc64.Format(Crc64.Compute(payload))), ("ETag", "\"E\""));
         await TestClients.Create(seekable).PutObjectAsync(new PutObjectRequest { Bucket = "b-1", Key = "k", Body = new MemoryStream(payload) });
         Assert.Equal(2, seekable.Requests.Count);
         Assert.All(seekable.Requests, r => Assert.Equal(payload, r.Body));

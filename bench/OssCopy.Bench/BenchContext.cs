@@ -1,0 +1,37 @@
+namespace OssCopy.Bench;
+
+/// <summary>Where results go; parsed from <c>--results DIR</c>, the remaining arguments are section names.</summary>
+internal sealed record BenchContext(string ResultsFolder)
+{
+    internal static BenchContext FromArguments(string[] args, out List<string> sections)
+    {
+        sections = [];
+        string? results = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--results" && i + 1 < args.Length)
+            {
+                results = args[++i];
+            }
+            else
+            {
+                sections.Add(args[i]);
+            }
+        }
+
+        return new BenchContext(Path.GetFullPath(results ?? Path.Combine(RepositoryRoot(), "bench", "results")));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "OssCopyFunctions.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+}

@@ -1,0 +1,160 @@
+using System.Security.Cryptography;
+using System.Text;
+using LocalOss.Auth;
+using LocalOss.Faults;
+using LocalOss.Operations;
+using LocalOss.Storage;
+
+namespace LocalOss.Http;
+
+/// <summary>
+/// The one request pipeline: request id → route → count → faults → authenticate → operation → answer.
+/// A hand-written dispatch on method and sub-resource (no MVC, no per-request reflection) keeps the copy
+/// hot path short. Every failure becomes OSS's error answer; nothing escapes as a stack trace.
+/// </summary>
+internal sealed partial class OssHandler
+{
+    private readonly OssService _service;
+    private readonly RequestAuthenticator _authenticator;
+    private readonly RequestCounters _counters;
+    private readonly FaultInjector _faults;
+    private readonly IReadOnlyList<string> _baseHosts;
+    private readonly ILogger _logger;
+
+    public OssHandler(OssService service, RequestAuthenticator authenticator, RequestCounters counters, FaultInjector faults,
+        IReadOnlyList<string> baseHosts, ILogger logger)
+    {
+        _service = service;
+        _authenticator = authenticator;
+        _counters = counters;
+        _faults = faults;
+        _baseHosts = baseHosts;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var requestId = NewRequestId();
+        var response = http.Response;
+        response.Headers["x-oss-request-id"] = requestId;
+        response.Headers["Server"] = "AliyunOSS";
+        OssRequest? request = null;
+        try
+        {
+            request = OssRequest.Parse(http, requestId, _baseHosts);
+            request.Operation = Router.OperationOf(request);
+            _counters.Increment(request.Operation);
+            var fault = _faults.Decide(request.Operation);
+            if (fault.LatencyMilliseconds > 0)
+            {
+                await Task.Delay(fault.LatencyMilliseconds, http.RequestAborted).ConfigureAwait(false);
+            }
+
+            switch (fault.Failure)
+            {
+                case LocalOssFaultKind.DropConnection:
+                    LogFault(_logger, request.Operation, "DropConnection");
+                    http.Abort();
+                    return;
+                case LocalOssFaultKind.SlowDown:
+                    LogFault(_logger, request.Operation, "SlowDown");
+                    throw Errors.SlowDown();
+                case LocalOssFaultKind.InternalError:
+                    LogFault(_logger, request.Operation, "InternalError");
+                    throw Errors.Internal();
+            }
+
+            _authenticator.Authenticate(request);
+            await _service.ExecuteAsync(request, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OssError error)
+        {
+            await WriteErrorAsync(http, request, requestId, error).ConfigureAwait(false);
+        }
+        catch (IncompleteBodyException)
+        {
+            if (http.RequestAborted.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await WriteErrorAsync(http, request, requestId, Errors.IncompleteBody()).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away (mid-download, say); there is nobody to answer and nothing went wrong here.
+        }
+#pragma warning disable CA1031 // Last line of defence: an unexpected failure must still be an OSS answer, not a stack trace.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogUnexpected(_logger, ex, request?.Operation ?? "Unknown", requestId);
+            await WriteErrorAsync(http, request, requestId, Errors.Internal()).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteErrorAsync(HttpContext http, OssRequest? request, string requestId, OssError error)
+    {
+        var response = http.Response;
+        if (response.HasStarted)
+        {
+            // Headers are gone already (a failure mid-body): only dropping the connection tells the client.
+            http.Abort();
+            return;
+        }
+
+        response.Clear();
+        response.Headers["x-oss-request-id"] = requestId;
+        response.Headers["Server"] = "AliyunOSS";
+        response.StatusCode = error.Status;
+        foreach (var header in error.Headers)
+        {
+            response.Headers[header.Key] = header.Value;
+        }
+
+        if (error.NoBody)
+        {
+            return;
+        }
+
+        response.Headers["x-oss-ec"] = error.Ec;
+        var xml = new XmlOut().Open("Error")
+            .Element("Code", error.Code)
+            .Element("Message", error.Message)
+            .Element("RequestId", requestId)
+            .Element("HostId", request?.HostId ?? http.Request.Host.Host);
+        foreach (var (name, value) in error.Extra)
+        {
+            xml.Element(name, value);
+        }
+
+        xml.Element("EC", error.Ec)
+            .Element("RecommendDoc", "https://api.aliyun.com/troubleshoot?q=" + error.Ec)
+            .Close("Error");
+        var body = Encoding.UTF8.GetBytes(xml.ToString());
+        if (HttpMethods.IsHead(http.Request.Method))
+        {
+            // HEAD answers carry no body; SDKs read the error from these headers instead.
+            response.Headers["x-oss-err"] = Convert.ToBase64String(body);
+            return;
+        }
+
+        response.ContentType = "application/xml";
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>24 upper-case hex characters, like OSS's request ids.</summary>
+    private static string NewRequestId()
+    {
+        Span<byte> bytes = stackalloc byte[12];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToHexString(bytes);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Injected fault {Fault} into {Operation}")]
+    private static partial void LogFault(ILogger logger, string operation, string fault);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Unexpected failure in {Operation} (request {RequestId})")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string operation, string requestId);
+}

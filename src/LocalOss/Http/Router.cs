@@ -1,0 +1,64 @@
+namespace LocalOss.Http;
+
+/// <summary>Names the OSS operation of a request from its level, method and sub-resources.</summary>
+internal static class Router
+{
+    public static string OperationOf(OssRequest r)
+    {
+        var method = r.Method;
+        if (r.Bucket is null)
+        {
+            return method is "GET" ? "ListBuckets" : "Unknown";
+        }
+
+        if (r.Key is null)
+        {
+            return method switch
+            {
+                "PUT" when r.Has("versioning") => "PutBucketVersioning",
+                "PUT" when r.Has("acl") => "PutBucketAcl",
+                "PUT" => "PutBucket",
+                "GET" when r.Has("versioning") => "GetBucketVersioning",
+                "GET" when r.Has("versions") => "ListObjectVersions",
+                "GET" when r.Has("bucketInfo") => "GetBucketInfo",
+                "GET" when r.Has("location") => "GetBucketLocation",
+                "GET" when r.Has("worm") => "GetBucketWorm",
+                "GET" when r.Has("uploads") => "ListMultipartUploads",
+                "GET" when r.Has("acl") => "GetBucketAcl",
+                "GET" when r.Q("list-type") == "2" => "ListObjectsV2",
+                "GET" => "ListObjects",
+                "HEAD" => "GetBucketInfo",
+                "POST" when r.Has("delete") => "DeleteMultipleObjects",
+                "POST" when r.Has("wormExtend") => "ExtendBucketWorm",
+                "POST" when r.Has("wormId") => "CompleteBucketWorm",
+                "POST" when r.Has("worm") => "InitiateBucketWorm",
+                "DELETE" when r.Has("worm") => "AbortBucketWorm",
+                "DELETE" => "DeleteBucket",
+                _ => "Unknown",
+            };
+        }
+
+        return method switch
+        {
+            "PUT" when r.Has("tagging") => "PutObjectTagging",
+            "PUT" when r.Has("acl") => "PutObjectAcl",
+            "PUT" when r.Has("uploadId") && r.Header("x-oss-copy-source") is not null => "UploadPartCopy",
+            "PUT" when r.Has("uploadId") => "UploadPart",
+            "PUT" when r.Header("x-oss-copy-source") is not null => "CopyObject",
+            "PUT" => "PutObject",
+            "GET" when r.Has("tagging") => "GetObjectTagging",
+            "GET" when r.Has("acl") => "GetObjectAcl",
+            "GET" when r.Has("uploadId") => "ListParts",
+            "GET" => "GetObject",
+            "HEAD" when r.Has("objectMeta") => "GetObjectMeta",
+            "HEAD" => "HeadObject",
+            "DELETE" when r.Has("tagging") => "DeleteObjectTagging",
+            "DELETE" when r.Has("uploadId") => "AbortMultipartUpload",
+            "DELETE" => "DeleteObject",
+            "POST" when r.Has("uploads") => "InitiateMultipartUpload",
+            "POST" when r.Has("uploadId") => "CompleteMultipartUpload",
+            "POST" when r.Has("append") => "AppendObject",
+            _ => "Unknown",
+        };
+    }
+}

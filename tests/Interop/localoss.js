@@ -1,0 +1,51 @@
+// Starts LocalOss (in memory, on a free port) as a child process and stops it by its own PID.
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..', '..');
+const project = path.join(root, 'src', 'LocalOss');
+
+function findBuiltDll() {
+  for (const configuration of ['Release', 'Debug']) {
+    const dll = path.join(project, 'bin', configuration, 'net10.0', 'LocalOss.dll');
+    if (fs.existsSync(dll)) return dll;
+  }
+  return null;
+}
+
+async function startLocalOss() {
+  const dll = findBuiltDll();
+  const args = dll
+    ? [dll, '--port', '0', '--in-memory']
+    : ['run', '--project', project, '--', '--port', '0', '--in-memory'];
+  const child = spawn('dotnet', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('LocalOss did not start in time:\n' + output)), 120000);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => { output += chunk.toString(); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`LocalOss exited with ${code}:\n${output}`)); });
+  });
+  child.removeAllListeners('exit');
+  return {
+    port,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+module.exports = { startLocalOss };
