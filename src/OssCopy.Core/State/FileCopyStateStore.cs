@@ -50,7 +50,13 @@ public sealed class FileCopyStateStore : ICopyStateStore, IDisposable
 
     public Task DeleteCheckpointAsync(string plan, CancellationToken cancellationToken)
     {
-        File.Delete(CheckpointPath(plan));
+        // A first run that finishes before any checkpoint was written has no folder yet.
+        var path = CheckpointPath(plan);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+
         return Task.CompletedTask;
     }
 

@@ -43,4 +43,14 @@ public class FileCopyStateStoreTests
         Assert.Null(await reopened.FindLineageAsync("p", "k9", CancellationToken.None));
         Assert.Null(await reopened.FindLineageAsync("other", "k1", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_store_whose_folder_does_not_exist_yet_loads_nothing_and_deletes_nothing()
+    {
+        using var store = new FileCopyStateStore(Path.Combine(BackupRunnerTests.TempDir(), "not", "yet"));
+
+        Assert.Null(await store.LoadCheckpointAsync("p", CancellationToken.None));
+        await store.DeleteCheckpointAsync("p", CancellationToken.None);
+        Assert.Null(await store.FindLineageAsync("p", "k", CancellationToken.None));
+    }
 }
