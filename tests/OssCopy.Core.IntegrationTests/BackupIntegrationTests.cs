@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using LocalOss;
+using OssCopy.Core.Backup;
+using OssCopy.Core.Copying;
+using OssCopy.Core.State;
+using OssCopy.Oss;
+using OssCopy.Oss.Models;
+
+namespace OssCopy.Core.IntegrationTests;
+
+public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<LocalOssFixture>
+{
+    private static readonly string[] SpecialKeys = ["with space.txt", "plus+sign.txt", "中文/文件.txt", "emoji/😀.bin", "q?mark#hash.txt", "pct%41.txt"];
+
+    private async Task<(string Source, string Destination, List<string> Keys)> SeedAsync(int count, int bigOnes = 0)
+    {
+        var source = await oss.NewBucketAsync("src");
+        var destination = await oss.NewBucketAsync("dst");
+        var keys = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var key = $"data/{(i % 3 == 0 ? "a/" : i % 3 == 1 ? "b/c/" : string.Empty)}{i:D4}{(i < SpecialKeys.Length ? "-" + SpecialKeys[i] : ".txt")}";
+            await oss.PutAsync(source, key, RandomNumberGenerator.GetBytes(50 + (i % 200)), i % 4 == 0 ? "Team=t" + (i % 3) : null);
+            keys.Add(key);
+        }
+
+        for (var i = 0; i < bigOnes; i++)
+        {
+            var key = $"data/big/{i}.bin";
+            await oss.PutAsync(source, key, RandomNumberGenerator.GetBytes((int)(2.5 * CopyEngineOptions.MinPartSize)), "Size=big");
+            keys.Add(key);
+        }
+
+        await oss.PutAsync(source, "elsewhere/not-in-plan.txt", "x"u8.ToArray());
+        return (source, destination, keys);
+    }
+
+    private static BackupPlan Plan(string source, string destination) => new()
+    {
+        Name = "it-" + source,
+        Source = new BucketLocation { Bucket = source, Prefix = "data/" },
+        Destination = new BucketLocation { Bucket = destination, Prefix = "backup/" },
+        TagRules = [new TagRule { Prefix = "a/", Action = TagAction.Replace, Tagging = "Backup={plan}&From={sourceBucket}" }, new TagRule { Suffix = ".bin", Action = TagAction.Merge, Tagging = "Copied=yes" }],
+    };
+
+    private async Task<List<string>> KeysAsync(string bucket)
+    {
+        var keys = new List<string>();
+        await foreach (var page in oss.Admin.ListObjectsV2PagesAsync(new ListObjectsV2Request { Bucket = bucket }))
+        {
+            keys.AddRange(page.Contents.Select(c => c.Key));
+        }
+
+        return keys;
+    }
+
+    [Fact]
+    public async Task A_backup_copies_everything_and_a_rerun_with_nothing_changed_only_lists()
+    {
+        var (source, destination, keys) = await SeedAsync(120, bigOnes: 2);
+        var plan = Plan(source, destination);
+        var engine = (Action<CopyEngineOptions>)(o => { o.MultipartThreshold = CopyEngineOptions.MinPartSize; o.PartSize = CopyEngineOptions.MinPartSize; });
+        using var store = new FileCopyStateStore(Path.Combine(Path.GetTempPath(), "osscopy-it", Guid.NewGuid().ToString("N")));
+
+        var first = await LocalOssFixture.Runner(oss.Client(), store, engine).RunAsync(plan);
+
+        Assert.Equal((122L, 122L, 0L), (first.Totals.Listed, first.Totals.Copied, first.Totals.Failed));
+        Assert.Equal(keys.Select(k => "backup/" + k["data/".Length..]).Order(StringComparer.Ordinal), (await KeysAsync(destination)).Order(StringComparer.Ordinal));
+        var tagged = await oss.Admin.GetObjectTaggingAsync(new GetObjectTaggingRequest { Bucket = destination, Key = "backup/" + keys[0]["data/".Length..] });
+        Assert.Equal(OssTagging.Parse($"Backup={plan.Name}&From={source}"), tagged.Tags);
+        var big = await oss.Admin.GetObjectTaggingAsync(new GetObjectTaggingRequest { Bucket = destination, Key = "backup/big/0.bin" });
+        Assert.Equal(OssTagging.Parse("Size=big&Copied=yes"), big.Tags);
+
+        oss.Server.Counters.Reset();
+        var second = await LocalOssFixture.Runner(oss.Client(), store, engine).RunAsync(plan);
+
+        Assert.Equal((122L, 0L), (second.Totals.Unchanged, second.Totals.Copied));
+        var counters = oss.Server.Counters.Snapshot().Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(["ListObjectsV2"], counters.Keys);
+        Assert.Equal(2, counters["ListObjectsV2"]); // one page of up to 1000 keys on each side
+    }
+
+    [Fact]
+    public async Task A_rerun_after_changes_copies_only_what_changed_and_never_deletes()
+    {
+        var (source, destination, keys) = await SeedAsync(30);
+        var plan = Plan(source, destination);
+        await LocalOssFixture.Runner(oss.Client()).RunAsync(plan);
+        await oss.PutAsync(source, keys[10], RandomNumberGenerator.GetBytes(999));
+        await oss.PutAsync(source, "data/new/one.txt", "new"u8.ToArray());
+        await oss.PutAsync(destination, "backup/only-in-backup.txt", "keep me"u8.ToArray());
+        oss.Server.Counters.Reset();
+
+        var report = await LocalOssFixture.Runner(oss.Client()).RunAsync(plan);
+
+        Assert.Equal((2L, 29L, 1L), (report.Totals.Copied, report.Totals.Unchanged, report.Totals.ExtraInDestination));
+        Assert.Equal(2, oss.Server.Counters["CopyObject"]);
+        Assert.Equal(0, oss.Server.Counters["DeleteObject"] + oss.Server.Counters["DeleteMultipleObjects"]);
+        Assert.Equal("keep me"u8.ToArray(), await oss.GetAsync(destination, "backup/only-in-backup.txt"));
+    }
+
+    [Fact]
+    public async Task A_run_cancelled_midway_resumes_and_no_object_is_copied_twice_or_lost()
+    {
+        var (source, destination, keys) = await SeedAsync(80);
+        var plan = Plan(source, destination);
+        var dir = Path.Combine(Path.GetTempPath(), "osscopy-it", Guid.NewGuid().ToString("N"));
+        var copiedOk = new ConcurrentDictionary<string, int>();
+        IOssClient Watched() => oss.Client(wrap: inner => new WatchingHandler(inner)
+        {
+            AfterReceive = (request, response) =>
+            {
+                if (response.IsSuccessStatusCode && request.Method == HttpMethod.Put && request.Headers.Contains(OssHeaders.CopySource))
+                {
+                    copiedOk.AddOrUpdate(Uri.UnescapeDataString(request.RequestUri!.AbsolutePath), 1, (_, n) => n + 1);
+                }
+            },
+        });
+        oss.Server.Faults.Add(new LocalOssFaultRule { Operation = "CopyObject", Kind = LocalOssFaultKind.Latency, LatencyMilliseconds = 20 });
+        try
+        {
+            using var store = new FileCopyStateStore(dir);
+            using var cts = new CancellationTokenSource();
+            var progress = new BackupProgress();
+            var run = LocalOssFixture.Runner(Watched(), store).RunAsync(plan, new BackupRunOptions { Parallelism = 4, Progress = progress }, cts.Token);
+            while (progress.Copied < 30 && !run.IsCompleted)
+            {
+                await Task.Delay(5);
+            }
+
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            Assert.NotNull(await store.LoadCheckpointAsync(plan.Name, CancellationToken.None));
+        }
+        finally
+        {
+            oss.Server.Faults.Clear();
+        }
+
+        // Copies the server had already started finish there even though their answers were abandoned: let them land,
+        // then the resumed run must see them as done, not copy them again.
+        await Task.Delay(300);
+        var afterFirst = (await KeysAsync(destination)).Count;
+        Assert.InRange(afterFirst, 30, 79);
+        var answeredInFirst = copiedOk.Keys.ToHashSet();
+        using var reopened = new FileCopyStateStore(dir);
+        var resumed = await LocalOssFixture.Runner(Watched(), reopened).RunAsync(plan);
+
+        Assert.Equal("Completed", resumed.Status);
+        Assert.NotNull(resumed.ResumedAfter);
+        Assert.All(copiedOk, p => Assert.Equal(1, p.Value));
+        Assert.Equal(80 - afterFirst, copiedOk.Count - answeredInFirst.Count);
+        Assert.Equal(keys.Select(k => "backup/" + k["data/".Length..]).Order(StringComparer.Ordinal), (await KeysAsync(destination)).Order(StringComparer.Ordinal));
+        Assert.Null(await reopened.LoadCheckpointAsync(plan.Name, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Throttling_by_LocalOss_lowers_concurrency_and_every_object_still_arrives()
+    {
+        var (source, destination, _) = await SeedAsync(60);
+        oss.Server.Faults.Add(new LocalOssFaultRule { Operation = "CopyObject", Kind = LocalOssFaultKind.SlowDown, Rate = 0.3 });
+        try
+        {
+            var report = await LocalOssFixture.Runner(oss.Client(maxRetries: 0), configure: o => o.ThrottleRetries = 10)
+                .RunAsync(Plan(source, destination), new BackupRunOptions { Parallelism = 16 });
+
+            Assert.Equal((60L, 0L), (report.Totals.Copied, report.Totals.Failed));
+            Assert.True(report.ConcurrencyDecreases > 0);
+            Assert.True(report.LowestConcurrency < 16);
+            Assert.Equal(60, (await KeysAsync(destination)).Count);
+        }
+        finally
+        {
+            oss.Server.Faults.Clear();
+        }
+    }
+
+    [Fact]
+    public async Task A_dry_run_makes_no_copy_and_its_report_says_what_would_be_copied()
+    {
+        var (source, destination, _) = await SeedAsync(12);
+        var path = Path.Combine(Path.GetTempPath(), "osscopy-it", Guid.NewGuid().ToString("N"), "report.json");
+        oss.Server.Counters.Reset();
+
+        await using (var writer = new JsonReportWriter(path))
+        {
+            await LocalOssFixture.Runner(oss.Client()).RunAsync(Plan(source, destination), new BackupRunOptions { DryRun = true, Report = writer });
+        }
+
+        Assert.Equal(0, oss.Server.Counters["CopyObject"] + oss.Server.Counters["HeadObject"]);
+        Assert.Empty(await KeysAsync(destination));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        var totals = json.RootElement.GetProperty("totals");
+        Assert.Equal((12, 36), (totals.GetProperty("wouldCopy").GetInt32(), totals.GetProperty("wouldCopyRequests").GetInt32()));
+        Assert.True(json.RootElement.GetProperty("dryRun").GetBoolean());
+        Assert.All(json.RootElement.GetProperty("objects").EnumerateArray(), o => Assert.Equal("WouldCopy", o.GetProperty("action").GetString()));
+    }
+
+    [Fact]
+    public async Task A_failing_object_is_reported_with_LocalOss_code_and_request_id_and_the_plan_goes_on()
+    {
+        var (source, destination, keys) = await SeedAsync(10);
+        await oss.PutAsync(destination, "backup/" + keys[5]["data/".Length..], "different and protected"u8.ToArray());
+        var plan = Plan(source, destination);
+        plan.Options.ForbidOverwrite = true;
+
+        var report = await LocalOssFixture.Runner(oss.Client(maxRetries: 0)).RunAsync(plan);
+
+        Assert.Equal((9L, 1L), (report.Totals.Copied, report.Totals.Failed));
+        var failure = Assert.Single(report.Failures);
+        Assert.Equal((keys[5], "FileAlreadyExists", 409), (failure.Key, failure.ErrorCode, failure.StatusCode));
+        Assert.False(string.IsNullOrEmpty(failure.RequestId));
+    }
+}

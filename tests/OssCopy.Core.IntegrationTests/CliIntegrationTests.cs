@@ -1,0 +1,95 @@
+using System.Text.Json;
+using LocalOss;
+using OssCopy.Cli;
+
+namespace OssCopy.Core.IntegrationTests;
+
+/// <summary>The osscopy commands users type, end to end against LocalOss.</summary>
+public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<LocalOssFixture>
+{
+    private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var env = CliEnvironment.ForWriters(output, error);
+        var app = new CliApp(new CliEnvironment
+        {
+            Out = env.Out, Error = env.Error, Console = env.Console,
+            GetVariable = name => name switch
+            {
+                "OSS_ACCESS_KEY_ID" => LocalOssOptions.DefaultAccessKeyId,
+                "OSS_ACCESS_KEY_SECRET" => LocalOssOptions.DefaultAccessKeySecret,
+                _ => null,
+            },
+        });
+        var code = await app.RunAsync(args, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Copy_with_the_python_samples_flags_prints_its_fields()
+    {
+        var bucket = await oss.NewBucketAsync();
+        await oss.PutAsync(bucket, "src dir/a+b.txt", "hello osscopy"u8.ToArray());
+
+        var (code, output, error) = await RunAsync("copy", "--region", "cn-hangzhou", "--endpoint", oss.Server.BaseAddress.ToString(), "--bucket", bucket,
+            "--key", "dst/a+b.txt", "--source_bucket", bucket, "--source_key", "src dir/a+b.txt", "--tagging", "Backup=yes", "--tagging-directive", "Replace");
+
+        Assert.True(code == 0, error);
+        Assert.Matches(@"^status code: 200, request id: \S+, version id: None, hash crc64: \d+, source version id: None, server side encryption: None, " +
+                       @"server side data encryption: None, server side encryption key id: None, last modified: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00, etag: ""[0-9A-F]+"",", output);
+        Assert.Equal("hello osscopy"u8.ToArray(), await oss.GetAsync(bucket, "dst/a+b.txt"));
+    }
+
+    [Fact]
+    public async Task Copy_onto_an_existing_key_with_forbid_overwrite_exits_1_with_the_conflict()
+    {
+        var bucket = await oss.NewBucketAsync();
+        await oss.PutAsync(bucket, "a", "1"u8.ToArray());
+        await oss.PutAsync(bucket, "b", "2"u8.ToArray());
+
+        var (code, _, error) = await RunAsync("copy", "--region", "cn-hangzhou", "--endpoint", oss.Server.BaseAddress.ToString(), "--bucket", bucket,
+            "--key", "b", "--source-bucket", bucket, "--source-key", "a", "--forbid-overwrite");
+
+        Assert.Equal(1, code);
+        Assert.Contains("FileAlreadyExists (HTTP 409)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Backup_twice_copies_everything_then_nothing_and_leaves_reports()
+    {
+        var source = await oss.NewBucketAsync("src");
+        var destination = await oss.NewBucketAsync("dst");
+        for (var i = 0; i < 25; i++)
+        {
+            await oss.PutAsync(source, $"photos/{i % 4}/img {i}.jpg", new byte[100 + i], i % 2 == 0 ? "Album=a" : null);
+        }
+
+        var dir = Path.Combine(Path.GetTempPath(), "osscopy-it", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var plan = Path.Combine(dir, "plan.json");
+        await File.WriteAllTextAsync(plan, $$"""
+            {
+              "name": "photos",
+              "source": { "bucket": "{{source}}", "prefix": "photos/" },
+              "destination": { "bucket": "{{destination}}", "prefix": "photos-backup/" },
+              "tagRules": [ { "prefix": "0/", "action": "Replace", "tagging": "Backup={plan}&Date={date}" } ],
+              "oss": { "region": "cn-hangzhou", "endpoint": "{{oss.Server.BaseAddress}}", "usePathStyle": true }
+            }
+            """);
+
+        var first = await RunAsync("backup", "--plan", plan, "--report", Path.Combine(dir, "first.json"), "--state-dir", Path.Combine(dir, "state"));
+        oss.Server.Counters.Reset();
+        var second = await RunAsync("backup", "--plan", plan, "--report", Path.Combine(dir, "second.json"), "--state-dir", Path.Combine(dir, "state"));
+
+        Assert.True(first.Code == 0, first.Error + first.Out);
+        Assert.True(second.Code == 0, second.Error + second.Out);
+        Assert.Contains("copied", first.Out, StringComparison.Ordinal);
+        using var firstReport = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "first.json")));
+        using var secondReport = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "second.json")));
+        Assert.Equal(25, firstReport.RootElement.GetProperty("totals").GetProperty("copied").GetInt32());
+        Assert.False(secondReport.RootElement.GetProperty("totals").TryGetProperty("copied", out var copied) && copied.GetInt32() != 0);
+        Assert.Equal(25, secondReport.RootElement.GetProperty("totals").GetProperty("unchanged").GetInt32());
+        Assert.Equal(oss.Server.Counters.Total, oss.Server.Counters["ListObjectsV2"]);
+    }
+}
