@@ -92,4 +92,18 @@ public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<Loc
         Assert.Equal(25, secondReport.RootElement.GetProperty("totals").GetProperty("unchanged").GetInt32());
         Assert.Equal(oss.Server.Counters.Total, oss.Server.Counters["ListObjectsV2"]);
     }
+
+    [Fact]
+    public async Task The_demo_plan_is_valid()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(dir!.FullName, "OssCopyFunctions.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var plan = await OssCopy.Core.Backup.BackupPlanLoader.LoadFileAsync(Path.Combine(dir.FullName, "scripts", "demo-plan.json"), CancellationToken.None);
+
+        Assert.Equal(("demo", "demo-source", "demo-backup", 3), (plan.Name, plan.Source.Bucket, plan.Destination.Bucket, plan.TagRules.Count));
+    }
 }

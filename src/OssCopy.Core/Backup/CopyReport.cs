@@ -188,8 +188,12 @@ public sealed record CopyReport
 /// <summary>The report's JSON conventions: camelCase, enums as names, nulls left out.</summary>
 public static class ReportJson
 {
+    /// <summary>Keys stay readable (中文, quotes in ETags): the report is a file for people and tools, never embedded in HTML.</summary>
+    public static readonly System.Text.Encodings.Web.JavaScriptEncoder Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
     public static readonly JsonSerializerOptions Options = new()
     {
+        Encoder = Encoder,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         PropertyNameCaseInsensitive = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

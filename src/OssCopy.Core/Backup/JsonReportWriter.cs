@@ -42,7 +42,7 @@ public sealed class JsonReportWriter : IReportSink
 
         FilePath = path;
         _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
-        _json = new Utf8JsonWriter(_stream);
+        _json = new Utf8JsonWriter(_stream, new JsonWriterOptions { Encoder = ReportJson.Encoder });
     }
 
     public string FilePath { get; }
