@@ -213,4 +213,26 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         Assert.Equal((keys[5], "FileAlreadyExists", 409), (failure.Key, failure.ErrorCode, failure.StatusCode));
         Assert.False(string.IsNullOrEmpty(failure.RequestId));
     }
+
+    [Fact]
+    public async Task ETag_verification_copies_each_listed_object_with_one_request_and_LocalOss_keeps_the_ETag()
+    {
+        var (source, destination, keys) = await SeedAsync(40);
+        var plan = Plan(source, destination);
+        plan.TagRules.Clear();
+        plan.Options.Verification = CopyVerification.ETag;
+        oss.Server.Counters.Reset();
+
+        var report = await LocalOssFixture.Runner(oss.Client()).RunAsync(plan);
+
+        Assert.Equal((40L, 0L), (report.Totals.Copied, report.Totals.Failed));
+        var counters = oss.Server.Counters.Snapshot().Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(new Dictionary<string, long> { ["CopyObject"] = 40, ["ListObjectsV2"] = 2, ["GetBucketLocation"] = 2 }, counters);
+        foreach (var key in keys.Take(5))
+        {
+            var s = (await oss.Admin.HeadObjectAsync(new HeadObjectRequest { Bucket = source, Key = key })).Properties;
+            var d = (await oss.Admin.HeadObjectAsync(new HeadObjectRequest { Bucket = destination, Key = "backup/" + key["data/".Length..] })).Properties;
+            Assert.Equal((s.ETag, s.HashCrc64, s.ContentLength), (d.ETag, d.HashCrc64, d.ContentLength));
+        }
+    }
 }

@@ -370,6 +370,7 @@ public sealed class BackupRunner
             SourceBucket = plan.Source.Bucket,
             SourceKey = source.Key,
             ExpectedSourceETag = source.ETag,
+            KnownSourceSize = source.Size,
             ForbidOverwrite = options.ForbidOverwrite,
             TaggingDirective = action == TagAction.Copy ? null : action.ToString(),
             Tagging = tags is { Count: > 0 } ? tags.ToString() : null,
@@ -410,7 +411,7 @@ public sealed class BackupRunner
         var full = state.Engine.Verification == CopyVerification.Full ? 1 : 0;
         if (size < state.Engine.MultipartThreshold)
         {
-            return 2 + full;
+            return state.Engine.Verification == CopyVerification.ETag ? 1 : 2 + full;
         }
 
         var partSize = state.Engine.PartSizeFor(size);

@@ -17,6 +17,9 @@ internal sealed class CopyContext(CopyRequest request)
     /// <summary>The source as HEAD saw it.</summary>
     public OssObjectProperties? Source { get; set; }
 
+    /// <summary>True when <see cref="Source"/> came from a HEAD (false: from the caller's listing).</summary>
+    public bool SourceHeaded { get; set; }
+
     /// <summary>The ETag every copy request is conditioned on.</summary>
     public string? PinnedETag { get; set; }
 

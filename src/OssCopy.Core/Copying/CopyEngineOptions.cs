@@ -16,6 +16,14 @@ public enum CopyVerification
     /// backups whose directives are Copy; metadata and tags are then trusted to OSS.
     /// </summary>
     Crc,
+
+    /// <summary>
+    /// For bulk backups from a listing: a single copy pinned to the listed ETag is verified by the copy answer
+    /// carrying that same ETag (OSS keeps a server-side copy's ETag, the content's identity), so neither source nor
+    /// destination is HEADed and an object costs one request. A multipart copy, or an answer with another ETag,
+    /// falls back to <see cref="Crc"/> against a HEAD of the source.
+    /// </summary>
+    ETag,
 }
 
 /// <summary>The copy engine's knobs. Bound from <c>CopyEngine</c> and validated at start.</summary>

@@ -92,19 +92,29 @@ public sealed class CopyOrchestrator
             }
         }
 
-        var head = await _client.HeadObjectAsync(
-            new HeadObjectRequest { Bucket = context.SourceBucket, Key = request.SourceKey, VersionId = request.SourceVersionId }, cancellationToken);
-        context.Source = head.Properties;
-        context.PinnedETag = request.ExpectedSourceETag ?? head.Properties.ETag;
-        if (request.ExpectedSourceETag is { } expected && !ETags.Equal(expected, head.Properties.ETag))
+        if (CanSkipSourceHead(request) is { } listed)
         {
-            // The caller listed one version and the source now holds another: copying it would copy what nobody decided to copy.
-            return context.Outcome(CopyStatus.SourceChanged, new CopyError(0, OssErrorCodes.PreconditionFailed,
-                $"The source's ETag is {head.Properties.ETag}, not the expected {expected}.", head.RequestId, null));
+            // What the listing said is all a single, ETag-verified copy needs; the pin makes OSS check it is still true.
+            context.Source = listed;
+            context.PinnedETag = listed.ETag;
+        }
+        else
+        {
+            var head = await _client.HeadObjectAsync(
+                new HeadObjectRequest { Bucket = context.SourceBucket, Key = request.SourceKey, VersionId = request.SourceVersionId }, cancellationToken);
+            context.Source = head.Properties;
+            context.SourceHeaded = true;
+            context.PinnedETag = request.ExpectedSourceETag ?? head.Properties.ETag;
+            if (request.ExpectedSourceETag is { } expected && !ETags.Equal(expected, head.Properties.ETag))
+            {
+                // The caller listed one version and the source now holds another: copying it would copy what nobody decided to copy.
+                return context.Outcome(CopyStatus.SourceChanged, new CopyError(0, OssErrorCodes.PreconditionFailed,
+                    $"The source's ETag is {head.Properties.ETag}, not the expected {expected}.", head.RequestId, null));
+            }
         }
 
-        var multipart = head.Properties.ContentLength >= _options.MultipartThreshold;
-        CoreLog.Planned(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, head.Properties.ContentLength, context.PinnedETag,
+        var multipart = context.Source.ContentLength >= _options.MultipartThreshold;
+        CoreLog.Planned(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, context.Source.ContentLength, context.PinnedETag,
             multipart ? CopyStrategy.Multipart : CopyStrategy.SingleCopy);
 
         var tagError = await ResolveTagsAsync(context, multipart, cancellationToken);
@@ -118,6 +128,19 @@ public sealed class CopyOrchestrator
             : await SingleCopyAsync(context, cancellationToken);
         return await CopyVerifier.VerifyAsync(_client, _options.Verification, context, copied, cancellationToken);
     }
+
+    /// <summary>
+    /// The source as listed, when that is enough: ETag verification, a listed ETag and size below the multipart
+    /// threshold, and no directive that needs the source's tags or metadata.
+    /// </summary>
+    private OssObjectProperties? CanSkipSourceHead(CopyRequest request) =>
+        _options.Verification == CopyVerification.ETag
+        && request.ExpectedSourceETag is { } etag
+        && request.KnownSourceSize is { } size
+        && size < _options.MultipartThreshold
+        && CopyRequestValidator.NormalizedTaggingDirective(request) != CopyTaggingDirective.Merge
+            ? new OssObjectProperties { ContentLength = size, ETag = etag, VersionId = request.SourceVersionId }
+            : null;
 
     private async Task<CopyOutcome?> CheckSameRegionAsync(CopyContext context, CancellationToken cancellationToken)
     {

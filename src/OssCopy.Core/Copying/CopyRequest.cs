@@ -79,6 +79,12 @@ public sealed class CopyRequest
     /// </summary>
     public string? ExpectedSourceETag { get; init; }
 
+    /// <summary>
+    /// The source's size as the caller listed it. With <see cref="ExpectedSourceETag"/> and
+    /// <see cref="CopyVerification.ETag"/> it lets the engine choose the strategy without a HEAD.
+    /// </summary>
+    public long? KnownSourceSize { get; init; }
+
     public override string ToString() =>
         $"oss://{SourceBucket ?? Bucket}/{SourceKey}{(SourceVersionId is null ? string.Empty : "?versionId=" + SourceVersionId)} -> oss://{Bucket}/{Key}";
 }

@@ -34,6 +34,11 @@ public static class CopyRequestValidator
             errors.Add(new(nameof(CopyRequest.ExpectedSourceETag), "must not be empty when given."));
         }
 
+        if (request.KnownSourceSize is < 0)
+        {
+            errors.Add(new(nameof(CopyRequest.KnownSourceSize), "must not be negative."));
+        }
+
         ValidateTagging(request, errors);
         ValidateMetadata(request, errors);
 

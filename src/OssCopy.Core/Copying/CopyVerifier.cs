@@ -14,6 +14,30 @@ internal static class CopyVerifier
     public static async Task<CopyOutcome> VerifyAsync(
         IOssClient client, CopyVerification level, CopyContext context, CopiedObject copied, CancellationToken cancellationToken)
     {
+        if (level == CopyVerification.ETag)
+        {
+            if (copied.Strategy == CopyStrategy.SingleCopy && ETags.Equal(copied.ETag, context.PinnedETag))
+            {
+                return Result(context, copied, null, []);
+            }
+
+            if (!context.SourceHeaded)
+            {
+                // The answer does not prove the copy by ETag: learn the source's CRC-64 and check the content instead.
+                var head = await client.HeadObjectAsync(
+                    new HeadObjectRequest { Bucket = context.SourceBucket, Key = context.Request.SourceKey, VersionId = context.Request.SourceVersionId }, cancellationToken);
+                if (!ETags.Equal(head.Properties.ETag, context.PinnedETag))
+                {
+                    return Result(context, copied, null, [$"ETag: the copy answer has {copied.ETag}, and the source changed since (now {head.Properties.ETag}); the copy cannot be verified"]);
+                }
+
+                context.Source = head.Properties;
+                context.SourceHeaded = true;
+            }
+
+            level = CopyVerification.Crc;
+        }
+
         var source = context.Source!;
         var errors = new List<string>();
         if (source.HashCrc64 is { } sourceCrc && copied.HashCrc64 is { } answerCrc && sourceCrc != answerCrc)
@@ -39,6 +63,12 @@ internal static class CopyVerifier
             await CompareTagsAsync(client, context, copied, destination, errors, cancellationToken);
         }
 
+        return Result(context, copied, destination, errors);
+    }
+
+    private static CopyOutcome Result(CopyContext context, CopiedObject copied, OssObjectProperties? destination, List<string> errors)
+    {
+        var source = context.Source!;
         var outcome = context.Outcome(errors.Count == 0 ? CopyStatus.Copied : CopyStatus.VerificationFailed,
             errors.Count == 0 ? null : new CopyError(0, CopyErrorCodes.VerificationFailed, string.Join("; ", errors), copied.RequestId, null));
         return outcome with

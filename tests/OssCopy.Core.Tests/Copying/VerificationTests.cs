@@ -160,4 +160,51 @@ public class VerificationTests
         Assert.Equal((CopyStatus.Failed, CopyErrorCodes.InvalidTagging), (outcome.Status, outcome.Error!.Code));
         oss.Verify(c => c.CopyObjectAsync(It.IsAny<CopyObjectRequest>(), It.IsAny<CancellationToken>()), Times.Never);
     }
+
+    private static CopyRequest Listed(string etag = Fake.SourceETag, long size = 1000) => new()
+    {
+        Bucket = "dst-bucket", Key = "dst/k", SourceBucket = "src-bucket", SourceKey = "src/k", ExpectedSourceETag = etag, KnownSourceSize = size,
+    };
+
+    [Fact]
+    public async Task ETag_verification_of_a_listed_source_costs_one_CopyObject_and_no_HEAD()
+    {
+        var oss = Fake.Strict();
+        oss.SetupSameRegion();
+        CopyObjectRequest? sent = null;
+        oss.Setup(c => c.CopyObjectAsync(It.IsAny<CopyObjectRequest>(), It.IsAny<CancellationToken>()))
+            .Callback<CopyObjectRequest, CancellationToken>((r, _) => sent = r).ReturnsAsync(Fake.CopyResult());
+
+        var outcome = await Fake.Orchestrator(oss, o => o.Verification = CopyVerification.ETag).CopyAsync(Listed());
+
+        Assert.True(outcome.Verified);
+        Assert.Equal((CopyStrategy.SingleCopy, 1000L, Fake.SourceETag), (outcome.Strategy, outcome.SourceSize, sent!.CopySourceIfMatch));
+        oss.Verify(c => c.HeadObjectAsync(It.IsAny<HeadObjectRequest>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task An_answer_with_another_ETag_falls_back_to_the_CRC_against_a_source_HEAD()
+    {
+        var oss = SingleCopy(Fake.Props(), Fake.Props(), answerCrc: 99);
+        oss.Setup(c => c.CopyObjectAsync(It.IsAny<CopyObjectRequest>(), It.IsAny<CancellationToken>())).ReturnsAsync(Fake.CopyResult(crc: 99, etag: "\"OTHER\""));
+
+        var outcome = await Fake.Orchestrator(oss, o => o.Verification = CopyVerification.ETag).CopyAsync(Listed());
+
+        Assert.Equal(CopyStatus.VerificationFailed, outcome.Status);
+        Assert.Equal([$"CRC-64: source {Fake.SourceCrc}, copy answer 99"], outcome.VerificationErrors);
+        oss.Verify(c => c.HeadObjectAsync(It.Is<HeadObjectRequest>(r => r.Bucket == "src-bucket"), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task ETag_verification_still_HEADs_a_source_that_needs_parts()
+    {
+        var oss = SingleCopy(Fake.Props(size: 1000), Fake.Props(size: 1000));
+
+        var outcome = await Fake.Orchestrator(oss, o => { o.Verification = CopyVerification.ETag; o.MultipartThreshold = 2000; })
+            .CopyAsync(Listed(size: 5000));
+
+        Assert.True(outcome.Verified, string.Join("; ", outcome.VerificationErrors));
+        Assert.Equal(1000L, outcome.SourceSize); // the HEAD's size, not the listed one, decides
+        oss.Verify(c => c.HeadObjectAsync(It.Is<HeadObjectRequest>(r => r.Bucket == "src-bucket"), It.IsAny<CancellationToken>()), Times.Once);
+    }
 }
