@@ -5,6 +5,8 @@ var sections = new Dictionary<string, Func<BenchContext, int>>(StringComparer.Or
 {
     ["oss"] = OssSection.Run,
     ["localoss"] = LocalOssSection.Run,
+    ["engine"] = EngineSection.Run,
+    ["engine-diff"] = EngineDiffSection.Run,
 };
 
 var context = BenchContext.FromArguments(args, out var requested);

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using LocalOss;
+using Microsoft.Extensions.Options;
+using OssCopy.Core.Backup;
+using OssCopy.Core.Copying;
+using OssCopy.Core.State;
+using OssCopy.Oss;
+using OssCopy.Oss.Credentials;
+using OssCopy.Oss.Models;
+
+namespace OssCopy.Bench;
+
+internal sealed record EngineRun(string Name, long Objects, double Seconds, long Requests)
+{
+    public double ObjectsPerSecond => Objects / Seconds;
+}
+
+internal sealed record EngineReport(
+    MachineDescription Machine,
+    int Objects,
+    int Concurrency,
+    EngineRun Raw,
+    EngineRun EngineETag,
+    EngineRun EngineCrc,
+    EngineRun EngineFull,
+    EngineRun? AliOss,
+    long NoChangeRequests,
+    double EngineOverRawFloor,
+    double EngineOverAliOssFloor,
+    double RequestsPerThousandListedCeiling)
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>The floors are checked on the bulk-backup mode (ETag verification: one request per object).</summary>
+    public double EngineOverRaw => EngineETag.ObjectsPerSecond / Raw.ObjectsPerSecond;
+
+    public double EngineOverAliOss => AliOss is null ? double.NaN : EngineETag.ObjectsPerSecond / AliOss.ObjectsPerSecond;
+
+    /// <summary>Both listings count: the re-run lists the source and the destination, 2 × Objects keys.</summary>
+    public double RequestsPerThousandListed => NoChangeRequests * 1000.0 / (2.0 * Objects);
+
+    public double RequestsPerThousandSource => NoChangeRequests * 1000.0 / Objects;
+
+    public bool Passed => EngineOverRaw >= EngineOverRawFloor && (AliOss is null || EngineOverAliOss >= EngineOverAliOssFloor)
+                          && RequestsPerThousandListed <= RequestsPerThousandListedCeiling;
+
+    public void Print(TextWriter output)
+    {
+        output.WriteLine(I($"Backup of {Objects:N0} objects through LocalOss (on disk), {Concurrency} copies in flight, on {Machine}"));
+        output.WriteLine(I($"  {"",-44} {"objects/s",10} {"seconds",8} {"requests",9}"));
+        foreach (var run in new[] { Raw, EngineETag, EngineCrc, EngineFull, AliOss })
+        {
+            if (run is not null)
+            {
+                output.WriteLine(I($"  {run.Name,-44} {run.ObjectsPerSecond,10:N0} {run.Seconds,8:F2} {run.Requests,9:N0}"));
+            }
+        }
+
+        output.WriteLine(I($"  engine (etag) / raw CopyObject   {EngineOverRaw,6:F2}  (floor {EngineOverRawFloor:F2})"));
+        output.WriteLine(I($"  engine (crc)  / raw CopyObject   {EngineCrc.ObjectsPerSecond / Raw.ObjectsPerSecond,6:F2}   engine (full) / raw {EngineFull.ObjectsPerSecond / Raw.ObjectsPerSecond:F2}"));
+        output.WriteLine(AliOss is null
+            ? "  engine (etag) / ali-oss loop     skipped: node or tests/Interop/node_modules missing"
+            : I($"  engine (etag) / ali-oss loop     {EngineOverAliOss,6:F2}  (floor {EngineOverAliOssFloor:F2})"));
+        output.WriteLine(I($"  no-change re-run: {NoChangeRequests} requests = {RequestsPerThousandListed:F2} per 1,000 keys listed (both sides; ceiling {RequestsPerThousandListedCeiling:F2}), {RequestsPerThousandSource:F2} per 1,000 source objects"));
+        output.WriteLine(Passed ? "PASS" : "FAIL");
+    }
+
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
+    }
+
+    private static string I(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A 10,000-object backup through the engine (BackupRunner, CRC and full verification) against LocalOss's raw
+/// CopyObject capacity (our client, one CopyObject per object, same concurrency) and a plain ali-oss copy loop in
+/// Node at the same concurrency; then a no-change re-run's request count.
+/// </summary>
+internal static class EngineSection
+{
+    private const int Objects = 10_000;
+    private const int Concurrency = 16;
+    private const string Source = "bench-source";
+    private static readonly OssCredentials Credentials = new(LocalOssOptions.DefaultAccessKeyId, LocalOssOptions.DefaultAccessKeySecret);
+
+    internal static int Run(BenchContext context) => RunAsync(context).GetAwaiter().GetResult();
+
+    private static async Task<int> RunAsync(BenchContext context)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "engine-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var server = await LocalOssServer.StartAsync(new LocalOssOptions { Port = 0, DataDirectory = Path.Combine(data, "localoss") });
+            var client = OssClient.Create(
+                new OssClientOptions { Region = "cn-hangzhou", Endpoint = server.BaseAddress.ToString(), UsePathStyle = true },
+                new StaticCredentialsProvider(Credentials));
+            foreach (var bucket in new[] { Source, "bench-raw", "bench-engine-etag", "bench-engine-crc", "bench-engine-full", "bench-alioss" })
+            {
+                await client.PutBucketAsync(new PutBucketRequest { Bucket = bucket });
+            }
+
+            Console.WriteLine(I($"seeding {Objects:N0} objects"));
+            await Parallel.ForEachAsync(Enumerable.Range(0, Objects), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
+                await client.PutObjectAsync(new PutObjectRequest { Bucket = Source, Key = Key(i), Body = new MemoryStream(new byte[256 + (i % 512)]) }, ct));
+
+            // Warm both paths (JIT, connections) on a few objects outside the measured buckets.
+            await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (i, ct) =>
+                await client.CopyObjectAsync(new CopyObjectRequest { Bucket = "bench-raw", Key = "warm/" + i, SourceBucket = Source, SourceKey = Key(i) }, ct));
+
+            var raw = await RawAsync(server, client);
+            Console.WriteLine(I($"raw CopyObject: {raw.ObjectsPerSecond:N0}/s"));
+            var engineETag = await EngineAsync(server, client, "bench-engine-etag", CopyVerification.ETag, data);
+            Console.WriteLine(I($"engine (etag): {engineETag.Run.ObjectsPerSecond:N0}/s"));
+            var engineCrc = await EngineAsync(server, client, "bench-engine-crc", CopyVerification.Crc, data);
+            Console.WriteLine(I($"engine (crc): {engineCrc.Run.ObjectsPerSecond:N0}/s"));
+            var engineFull = await EngineAsync(server, client, "bench-engine-full", CopyVerification.Full, data);
+            Console.WriteLine(I($"engine (full): {engineFull.Run.ObjectsPerSecond:N0}/s"));
+            var aliOss = await AliOssAsync(server);
+
+            server.Counters.Reset();
+            using var rerunStore = new FileCopyStateStore(Path.Combine(data, "state"));
+            var rerun = await Runner(client, CopyVerification.ETag, rerunStore)
+                .RunAsync(Plan("bench-engine-etag"), new BackupRunOptions { Parallelism = Concurrency });
+            if (rerun.Totals.Unchanged != Objects)
+            {
+                throw new BenchmarkFailedException($"the re-run found {rerun.Totals.Unchanged} unchanged objects, not {Objects}");
+            }
+
+            var report = new EngineReport(MachineDescription.Current(), Objects, Concurrency, raw, engineETag.Run, engineCrc.Run, engineFull.Run, aliOss,
+                server.Counters.Total, 0.8, 1.5, 1.0);
+            report.Print(Console.Out);
+            report.Save(Path.Combine(context.ResultsFolder, "engine.json"));
+            return report.Passed ? 0 : 1;
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    private static string Key(int i) => "obj/" + i.ToString("D6", CultureInfo.InvariantCulture);
+
+    private static async Task<EngineRun> RawAsync(LocalOssServer server, OssClient client)
+    {
+        server.Counters.Reset();
+        var stopwatch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, Objects), new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (i, ct) =>
+            await client.CopyObjectAsync(new CopyObjectRequest { Bucket = "bench-raw", Key = Key(i), SourceBucket = Source, SourceKey = Key(i) }, ct));
+        return new EngineRun("raw CopyObject (our client, no HEAD, no checks)", Objects, stopwatch.Elapsed.TotalSeconds, server.Counters.Total);
+    }
+
+    private static BackupPlan Plan(string destination) => new()
+    {
+        Name = "bench-" + destination,
+        Source = new BucketLocation { Bucket = Source, Prefix = "obj/" },
+        Destination = new BucketLocation { Bucket = destination, Prefix = "obj/" },
+    };
+
+    private static BackupRunner Runner(IOssClient client, CopyVerification verification, ICopyStateStore store) =>
+        new(client, Options.Create(new CopyEngineOptions { Verification = verification }),
+            Options.Create(new BackupRunnerOptions { MaxParallelism = Concurrency }), store);
+
+    private static async Task<(EngineRun Run, CopyReport Report)> EngineAsync(
+        LocalOssServer server, OssClient client, string destination, CopyVerification verification, string data)
+    {
+        server.Counters.Reset();
+        using var store = new FileCopyStateStore(Path.Combine(data, "state"));
+        await using var sink = new JsonReportWriter(Path.Combine(data, destination + ".report.json"));
+        var stopwatch = Stopwatch.StartNew();
+        var report = await Runner(client, verification, store).RunAsync(Plan(destination), new BackupRunOptions { Parallelism = Concurrency, Report = sink });
+        var seconds = stopwatch.Elapsed.TotalSeconds;
+        if (report.Totals.Copied != Objects)
+        {
+            throw new BenchmarkFailedException($"the engine copied {report.Totals.Copied} of {Objects} objects ({report.Totals.Failed} failed)");
+        }
+
+        var name = verification switch
+        {
+            CopyVerification.ETag => "engine backup, ETag verification (copy only)",
+            CopyVerification.Crc => "engine backup, CRC verification (HEAD + copy)",
+            _ => "engine backup, full verification (+ HEAD dest)",
+        };
+        return (new EngineRun(name, Objects, seconds, server.Counters.Total), report);
+    }
+
+    private static async Task<EngineRun?> AliOssAsync(LocalOssServer server)
+    {
+        var root = BenchContextRoot();
+        var script = Path.Combine(root, "bench", "alioss-copy.js");
+        if (!Directory.Exists(Path.Combine(root, "tests", "Interop", "node_modules", "ali-oss")))
+        {
+            return null;
+        }
+
+        server.Counters.Reset();
+        var start = new ProcessStartInfo("node", [script, server.Port.ToString(CultureInfo.InvariantCulture), Source, "bench-alioss",
+            Objects.ToString(CultureInfo.InvariantCulture), Concurrency.ToString(CultureInfo.InvariantCulture), "obj/"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        Process? node;
+        try
+        {
+            node = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+
+        using (node)
+        {
+            var output = await node!.StandardOutput.ReadToEndAsync();
+            var error = await node.StandardError.ReadToEndAsync();
+            await node.WaitForExitAsync();
+            if (node.ExitCode != 0)
+            {
+                throw new BenchmarkFailedException($"the ali-oss loop failed: {error}");
+            }
+
+            using var json = JsonDocument.Parse(output);
+            var copies = json.RootElement.GetProperty("copies").GetInt64();
+            if (copies != Objects)
+            {
+                throw new BenchmarkFailedException($"the ali-oss loop copied {copies} of {Objects}");
+            }
+
+            return new EngineRun("ali-oss copy loop in Node (no HEAD, no checks)", copies, json.RootElement.GetProperty("seconds").GetDouble(), server.Counters.Total);
+        }
+    }
+
+    private static string BenchContextRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "OssCopyFunctions.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+
+    private static string I(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
