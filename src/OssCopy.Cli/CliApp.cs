@@ -209,7 +209,9 @@ public sealed class CliApp(CliEnvironment env)
             UsePathStyle = args.PathStyle || (plan.Oss?.UsePathStyle ?? false),
             SignatureVersion = plan.Oss?.SignatureVersion,
         };
-        var (client, errors) = Connect(connection);
+        // Every throttled attempt, even one the client retries and wins, lowers the run's concurrency.
+        var throttling = new ThrottleSignal();
+        var (client, errors) = Connect(connection, new ThrottleSignalHandler(throttling, OssClient.CreatePrimaryHandler()));
         if (client is null)
         {
             return await UsageAsync(errors.ToArray());
@@ -217,7 +219,7 @@ public sealed class CliApp(CliEnvironment env)
 
         using var store = args.DryRun ? null : new FileCopyStateStore(args.StateDir?.FullName ?? Path.Combine(".osscopy", "state"));
         var runner = new BackupRunner(client, Options.Create(new CopyEngineOptions()), Options.Create(new BackupRunnerOptions()),
-            (ICopyStateStore?)store ?? NullCopyStateStore.Instance);
+            (ICopyStateStore?)store ?? NullCopyStateStore.Instance, throttleSignal: throttling);
         await using var sink = args.Report is null ? null : new JsonReportWriter(args.Report.FullName);
         var progress = new BackupProgress();
         var display = new ProgressDisplay(_env, progress, plan, args.DryRun);
@@ -243,7 +245,7 @@ public sealed class CliApp(CliEnvironment env)
     }
 
     /// <summary>Options, credentials and a client, or the problems with them (before any request).</summary>
-    private (IOssClient? Client, List<string> Errors) Connect(PlanConnection connection)
+    private (IOssClient? Client, List<string> Errors) Connect(PlanConnection connection, HttpMessageHandler? handler = null)
     {
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(connection.Region))
@@ -284,7 +286,7 @@ public sealed class CliApp(CliEnvironment env)
         }
 
         var credentials = new StaticCredentialsProvider(new OssCredentials(id!, secret!, _env.GetVariable(EnvironmentCredentialsProvider.SessionTokenVariable)));
-        return (_env.CreateClient(options, credentials), errors);
+        return (_env.CreateClient(options, credentials, handler), errors);
     }
 
     private async Task<int> UsageAsync(params string[] messages)

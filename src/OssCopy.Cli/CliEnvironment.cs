@@ -19,8 +19,9 @@ public sealed class CliEnvironment
 
     public Func<string, string?> GetVariable { get; init; } = Environment.GetEnvironmentVariable;
 
-    public Func<OssClientOptions, IOssCredentialsProvider, IOssClient> CreateClient { get; init; } =
-        (options, credentials) => OssClient.Create(options, credentials);
+    /// <summary>Makes the OSS client; the handler, when given, goes between the client's retries and the socket.</summary>
+    public Func<OssClientOptions, IOssCredentialsProvider, HttpMessageHandler?, IOssClient> CreateClient { get; init; } =
+        (options, credentials, handler) => OssClient.Create(options, credentials, handler);
 
     /// <summary>How often the plain progress line is printed.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);

@@ -28,8 +28,21 @@ public static class CoreServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ICopyStateStore>(NullCopyStateStore.Instance);
+        services.TryAddSingleton<ThrottleSignal>();
         services.TryAddSingleton<CopyOrchestrator>();
         services.TryAddSingleton<BackupRunner>();
         return services;
+    }
+
+    /// <summary>
+    /// Reports every throttled attempt of this OSS client to the registered <see cref="ThrottleSignal"/>, so running
+    /// backups lower their concurrency even when the client's retries win in the end. Call it on the builder that
+    /// <c>AddOssClient</c> returns: the handler is added last, under the retry handler, and sees every attempt.
+    /// </summary>
+    public static IHttpClientBuilder AddThrottleSignal(this IHttpClientBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<ThrottleSignal>();
+        return builder.AddHttpMessageHandler(sp => new ThrottleSignalHandler(sp.GetRequiredService<ThrottleSignal>()));
     }
 }

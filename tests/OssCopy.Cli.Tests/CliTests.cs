@@ -30,7 +30,7 @@ public class CliTests
             env = new CliEnvironment
             {
                 Out = env.Out, Error = env.Error, Console = env.Console, Interactive = false, GetVariable = name => Variables.GetValueOrDefault(name),
-                CreateClient = (options, _) =>
+                CreateClient = (options, _, _) =>
                 {
                     Connections.Add(options);
                     return Oss.Object;

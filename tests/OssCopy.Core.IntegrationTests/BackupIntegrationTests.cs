@@ -235,4 +235,28 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
             Assert.Equal((s.ETag, s.HashCrc64, s.ContentLength), (d.ETag, d.HashCrc64, d.ContentLength));
         }
     }
+
+    [Fact]
+    public async Task Throttled_attempts_the_client_retries_still_lower_the_concurrency()
+    {
+        var (source, destination, _) = await SeedAsync(60);
+        var signal = new ThrottleSignal();
+        var client = oss.Client(maxRetries: 5, wrap: inner => new ThrottleSignalHandler(signal, inner));
+        var runner = new BackupRunner(client, Microsoft.Extensions.Options.Options.Create(new CopyEngineOptions()),
+            Microsoft.Extensions.Options.Options.Create(new BackupRunnerOptions()), NullCopyStateStore.Instance, throttleSignal: signal);
+        oss.Server.Faults.Add(new LocalOssFaultRule { Operation = "CopyObject", Kind = LocalOssFaultKind.SlowDown, Rate = 0.2 });
+        try
+        {
+            var report = await runner.RunAsync(Plan(source, destination), new BackupRunOptions { Parallelism = 16 });
+
+            Assert.Equal((60L, 0L), (report.Totals.Copied, report.Totals.Failed));
+            Assert.True(signal.Count > 0);
+            Assert.True(report.ConcurrencyDecreases > 0, "the engine heard of the retried 503s");
+            Assert.True(report.LowestConcurrency < 16);
+        }
+        finally
+        {
+            oss.Server.Faults.Clear();
+        }
+    }
 }

@@ -15,8 +15,12 @@ public sealed class AdaptiveConcurrencyLimiter
     private int _successes;
     private long _epoch;
 
-    public AdaptiveConcurrencyLimiter(int maximum, int minimum = 1, int? initial = null)
+    private readonly TimeProvider _time;
+    private long _lastSignalDecrease = long.MinValue;
+
+    public AdaptiveConcurrencyLimiter(int maximum, int minimum = 1, int? initial = null, TimeProvider? timeProvider = null)
     {
+        _time = timeProvider ?? TimeProvider.System;
         ArgumentOutOfRangeException.ThrowIfLessThan(minimum, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maximum, minimum);
         Minimum = minimum;
@@ -59,6 +63,47 @@ public sealed class AdaptiveConcurrencyLimiter
     public int Lowest { get; private set; }
 
     public event Action<int, int>? LimitChanged;
+
+    /// <summary>
+    /// Throttling seen outside a lease (by the HTTP pipeline, on an attempt the client will retry). Such signals
+    /// carry no lease to tell bursts apart, so a burst is whatever arrives within <see cref="SignalWindow"/> of
+    /// the last decrease: it halves the limit once.
+    /// </summary>
+    public void ReportThrottle()
+    {
+        (int Old, int New)? changed = null;
+        lock (_gate)
+        {
+            var now = _time.GetTimestamp();
+            if (_lastSignalDecrease != long.MinValue && _time.GetElapsedTime(_lastSignalDecrease, now) < SignalWindow)
+            {
+                return;
+            }
+
+            _lastSignalDecrease = now;
+            changed = Decrease();
+        }
+
+        if (changed is { } c && c.Old != c.New)
+        {
+            LimitChanged?.Invoke(c.Old, c.New);
+        }
+    }
+
+    /// <summary>Throttling signals this close together count as one burst.</summary>
+    public TimeSpan SignalWindow { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    private (int Old, int New) Decrease()
+    {
+        var old = _limit;
+        var lowered = Math.Max(Minimum, _limit / 2);
+        _limit = lowered;
+        _successes = 0;
+        _epoch++;
+        Decreases++;
+        Lowest = Math.Min(Lowest, lowered);
+        return (old, lowered);
+    }
 
     /// <summary>Waits for a slot; dispose the lease (or report on it) when the work is done.</summary>
     public ValueTask<Lease> AcquireAsync(CancellationToken cancellationToken)
@@ -118,13 +163,7 @@ public sealed class AdaptiveConcurrencyLimiter
             }
             else if (outcome == Outcome.Throttled && lease.Epoch == _epoch)
             {
-                var lowered = Math.Max(Minimum, _limit / 2);
-                changed = (_limit, lowered);
-                _limit = lowered;
-                _successes = 0;
-                _epoch++;
-                Decreases++;
-                Lowest = Math.Min(Lowest, lowered);
+                changed = Decrease();
             }
 
             wake = TakeWaiters();

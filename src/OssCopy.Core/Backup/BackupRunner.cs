@@ -36,7 +36,8 @@ public sealed class BackupRunner
         IOptions<BackupRunnerOptions> options,
         ICopyStateStore store,
         ILoggerFactory? loggerFactory = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        ThrottleSignal? throttleSignal = null)
     {
         ArgumentNullException.ThrowIfNull(engineOptions);
         ArgumentNullException.ThrowIfNull(options);
@@ -49,7 +50,10 @@ public sealed class BackupRunner
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<BackupRunner>();
         _time = timeProvider ?? TimeProvider.System;
+        _throttleSignal = throttleSignal;
     }
+
+    private readonly ThrottleSignal? _throttleSignal;
 
     /// <summary>
     /// Runs the plan. Throws <see cref="CopyValidationException"/> for a plan that cannot run (before any request),
@@ -66,6 +70,12 @@ public sealed class BackupRunner
         await (report?.StartAsync(state.Header(), cancellationToken) ?? ValueTask.CompletedTask);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Action onThrottle = state.Limiter.ReportThrottle;
+        if (_throttleSignal is not null)
+        {
+            _throttleSignal.Throttled += onThrottle;
+        }
+
         var channel = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(state.Parallelism * 2) { SingleWriter = true });
         var workers = Enumerable.Range(0, state.Parallelism).Select(_ => WorkerAsync(state, channel.Reader, stop)).ToList();
         var checkpoints = run.DryRun ? Task.CompletedTask : CheckpointLoopAsync(state, stop.Token);
@@ -88,6 +98,11 @@ public sealed class BackupRunner
         }
         finally
         {
+            if (_throttleSignal is not null)
+            {
+                _throttleSignal.Throttled -= onThrottle;
+            }
+
             await stop.CancelAsync();
             await checkpoints.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
@@ -145,7 +160,7 @@ public sealed class BackupRunner
         };
         var counting = new CountingOssClient(_client);
         var parallelism = run.Parallelism ?? plan.Options?.Parallelism ?? _options.MaxParallelism;
-        var limiter = new AdaptiveConcurrencyLimiter(parallelism, Math.Min(_options.MinParallelism, parallelism));
+        var limiter = new AdaptiveConcurrencyLimiter(parallelism, Math.Min(_options.MinParallelism, parallelism), timeProvider: _time);
         var progress = run.Progress ?? new BackupProgress();
         progress.SetConcurrency(limiter.Limit);
         limiter.LimitChanged += (old, @new) =>

@@ -92,4 +92,46 @@ public class AdaptiveConcurrencyLimiterTests
 
         Assert.Equal((0, 2), (limiter.InFlight, limiter.Limit));
     }
+
+    [Fact]
+    public void Throttling_signals_from_the_pipeline_halve_once_per_burst()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var limiter = new AdaptiveConcurrencyLimiter(maximum: 32, timeProvider: time);
+
+        for (var i = 0; i < 10; i++)
+        {
+            limiter.ReportThrottle();
+        }
+
+        Assert.Equal((16, 1), (limiter.Limit, limiter.Decreases));
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        limiter.ReportThrottle();
+        Assert.Equal(16, limiter.Limit);
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        limiter.ReportThrottle();
+        Assert.Equal((8, 2, 8), (limiter.Limit, limiter.Decreases, limiter.Lowest));
+    }
+
+    [Fact]
+    public async Task The_signal_handler_raises_on_503_and_429_only()
+    {
+        var signal = new ThrottleSignal();
+        var statuses = new Queue<System.Net.HttpStatusCode>([System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.ServiceUnavailable,
+            System.Net.HttpStatusCode.TooManyRequests, System.Net.HttpStatusCode.InternalServerError, System.Net.HttpStatusCode.Forbidden]);
+        using var invoker = new HttpMessageInvoker(new ThrottleSignalHandler(signal, new StubHandler(() => new HttpResponseMessage(statuses.Dequeue()))));
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1/");
+            using var response = await invoker.SendAsync(request, CancellationToken.None);
+        }
+
+        Assert.Equal(2, signal.Count);
+    }
+
+    private sealed class StubHandler(Func<HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => Task.FromResult(answer());
+    }
 }
