@@ -15,6 +15,7 @@ public sealed partial class OssClient
         OssValidation.ObjectKey(request.Key, nameof(request.Key));
         var state = NewState("InitiateMultipartUpload", "POST", request.Bucket, request.Key);
         state.Query.Add(new("uploads", string.Empty));
+        state.Query.Add(new("encoding-type", "url"));
         var headers = state.Headers;
         ObjectHeaders.Standard(headers, request.ContentType, request.CacheControl, request.ContentDisposition, request.ContentEncoding, request.Expires);
         ObjectHeaders.Metadata(headers, request.Metadata, nameof(request.Metadata));
@@ -24,13 +25,14 @@ public sealed partial class OssClient
         ObjectHeaders.Encryption(headers, request.ServerSideEncryption, request.ServerSideDataEncryption, request.ServerSideEncryptionKeyId, nameof(InitiateMultipartUploadRequest));
         using var response = await SendAsync(state, null, cancellationToken);
         var root = await OssXml.LoadRootAsync(response.Content, state.Operation, cancellationToken);
+        var keyEncoded = string.Equals(root.Text("EncodingType"), "url", StringComparison.OrdinalIgnoreCase);
         return new InitiateMultipartUploadResult
         {
             StatusCode = (int)response.StatusCode,
             RequestId = ResponseReader.Header(response, OssHeaders.RequestId) ?? string.Empty,
             Headers = ResponseReader.AllHeaders(response),
             Bucket = root.Text("Bucket") ?? request.Bucket,
-            Key = root.Text("Key") ?? request.Key,
+            Key = root.Decoded("Key", keyEncoded) ?? request.Key,
             UploadId = root.RequiredText("UploadId", state.Operation),
         };
     }
@@ -100,6 +102,7 @@ public sealed partial class OssClient
 
         var state = NewState("CompleteMultipartUpload", "POST", request.Bucket, request.Key);
         state.Query.Add(new("uploadId", request.UploadId));
+        state.Query.Add(new("encoding-type", "url"));
         ObjectHeaders.SetBool(state.Headers, OssHeaders.ForbidOverwrite, request.ForbidOverwrite);
         HttpContent? content = null;
         if (request.CompleteAll)
