@@ -155,7 +155,15 @@ public sealed partial class OssClient
         OssValidation.NotEmpty(request.UploadId, nameof(request.UploadId));
         var state = NewState("AbortMultipartUpload", "DELETE", request.Bucket, request.Key);
         state.Query.Add(new("uploadId", request.UploadId));
-        return await SendEmptyAsync(state, null, cancellationToken);
+        try
+        {
+            return await SendEmptyAsync(state, null, cancellationToken);
+        }
+        catch (OssException ex) when (ex.ErrorCode == OssErrorCodes.NoSuchUpload && state.Attempts > 1)
+        {
+            // The upload is gone: an earlier attempt whose answer was lost aborted it, which is what was asked.
+            return new OssEmptyResult { StatusCode = 204, RequestId = ex.RequestId ?? string.Empty };
+        }
     }
 
     private static OssRequestState PartState(string operation, string bucket, string key, string uploadId, int partNumber)

@@ -187,3 +187,30 @@ public class ListingBucketMultipartWireTests
         Assert.Empty(handler.Requests);
     }
 }
+
+public class AbortRetryTests
+{
+    [Fact]
+    public async Task An_abort_whose_first_answer_was_lost_meets_NoSuchUpload_and_counts_as_done()
+    {
+        var handler = new RecordingHandler()
+            .ThenThrow(new HttpRequestException("response lost"))
+            .ThenRespond(HttpStatusCode.NotFound, "<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><RequestId>r2</RequestId></Error>");
+
+        var result = await TestClients.Create(handler).AbortMultipartUploadAsync(new AbortMultipartUploadRequest { Bucket = "b-1", Key = "k", UploadId = "u" });
+
+        Assert.Equal((204, "r2"), (result.StatusCode, result.RequestId));
+    }
+
+    [Fact]
+    public async Task A_first_attempt_NoSuchUpload_is_an_error()
+    {
+        var handler = new RecordingHandler()
+            .ThenRespond(HttpStatusCode.NotFound, "<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><RequestId>r1</RequestId></Error>");
+
+        var error = await Assert.ThrowsAsync<OssException>(() =>
+            TestClients.Create(handler).AbortMultipartUploadAsync(new AbortMultipartUploadRequest { Bucket = "b-1", Key = "k", UploadId = "u" }));
+
+        Assert.Equal("NoSuchUpload", error.ErrorCode);
+    }
+}
