@@ -56,6 +56,13 @@ public sealed class CopyOrchestrator
             CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, ex.ErrorCode, ex.StatusCode, ex.RequestId);
             return context.Outcome(CopyStatus.Failed, CopyError.From(ex)) with { Duration = stopwatch.Elapsed };
         }
+        catch (ArgumentException ex)
+        {
+            // The request was valid, but what the source holds is not (metadata OSS once accepted that the client's
+            // rules now refuse, on a multipart copy that must re-send it): this object fails, not the caller.
+            CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, CopyErrorCodes.InvalidSource, 0, null);
+            return context.Outcome(CopyStatus.Failed, new CopyError(0, CopyErrorCodes.InvalidSource, ex.Message, null, null)) with { Duration = stopwatch.Elapsed };
+        }
     }
 
     private CopyOutcome Finish(CopyOutcome outcome)
@@ -378,6 +385,9 @@ public static class CopyErrorCodes
 
     /// <summary>The tag set to write breaks an OSS rule (a Merge with more than 10 tags, say).</summary>
     public const string InvalidTagging = "InvalidTagging";
+
+    /// <summary>The source's own headers or metadata cannot be re-sent as they are (a multipart copy re-applies them).</summary>
+    public const string InvalidSource = "InvalidSource";
 
     /// <summary>The copy was made but did not verify.</summary>
     public const string VerificationFailed = "VerificationFailed";

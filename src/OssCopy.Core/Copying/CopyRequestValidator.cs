@@ -11,6 +11,9 @@ public static class CopyRequestValidator
     /// <summary>The metadata name the engine writes when asked to record the source's ETag.</summary>
     public const string SourceETagMetadata = "osscopy-source-etag";
 
+    /// <summary>OSS's limit on an object's user metadata, names and values together.</summary>
+    public const int MaxMetadataBytes = 8 * 1024;
+
     public static IReadOnlyList<CopyValidationError> Validate(CopyRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -132,26 +135,43 @@ public static class CopyRequestValidator
             }
         }
 
+        foreach (var (field, value) in replaced.Skip(1))
+        {
+            if (value is string text && text.Any(char.IsControl))
+            {
+                errors.Add(new(field, "must be text without control characters."));
+            }
+        }
+
         if (request.Metadata is null)
         {
             return;
         }
 
+        var total = 0;
         foreach (var (name, value) in request.Metadata)
         {
-            if (string.IsNullOrEmpty(name) || !name.All(IsTokenChar))
+            // The client's rules (OssClient refuses the same): names of letters, digits and '-'; values without control characters; 8 KB in all.
+            if (string.IsNullOrEmpty(name) || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             {
-                errors.Add(new(nameof(CopyRequest.Metadata), $"'{name}' is not a valid metadata name (letters, digits, '-', '_' and other HTTP token characters)."));
+                errors.Add(new(nameof(CopyRequest.Metadata), $"'{name}' is not a valid metadata name: letters, digits and '-' only."));
             }
             else if (request.RecordSourceETag && name.Equals(SourceETagMetadata, StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add(new(nameof(CopyRequest.Metadata), $"'{name}' is written by the engine when RecordSourceETag is set."));
             }
 
-            if (value is null || value.Any(c => c is < ' ' or > '~'))
+            if (value is null || value.Any(char.IsControl))
             {
-                errors.Add(new(nameof(CopyRequest.Metadata), $"the value of '{name}' must be printable ASCII."));
+                errors.Add(new(nameof(CopyRequest.Metadata), $"the value of '{name}' must be text without control characters."));
             }
+
+            total += System.Text.Encoding.UTF8.GetByteCount(name ?? string.Empty) + System.Text.Encoding.UTF8.GetByteCount(value ?? string.Empty);
+        }
+
+        if (total > MaxMetadataBytes)
+        {
+            errors.Add(new(nameof(CopyRequest.Metadata), $"is {total} bytes; OSS allows at most {MaxMetadataBytes} of user metadata."));
         }
     }
 
@@ -178,6 +198,4 @@ public static class CopyRequestValidator
         }
     }
 
-    private static bool IsTokenChar(char c) =>
-        c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.' or '!' or '#' or '$' or '%' or '&' or '\'' or '*' or '+' or '^' or '`' or '|' or '~';
 }

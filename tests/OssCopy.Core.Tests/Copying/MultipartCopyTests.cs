@@ -238,4 +238,19 @@ public class MultipartCopyTests
         Assert.Equal(expected, options.PartSizeFor(objectSize));
         Assert.True((objectSize + expected - 1) / expected <= 10_000);
     }
+
+    [Fact]
+    public async Task Source_metadata_the_client_will_not_send_fails_that_object_not_the_caller()
+    {
+        var parts = new ConcurrentBag<UploadPartCopyRequest>();
+        var oss = MultipartOss(Fake.Props(size: 2 * Part, metadata: new Dictionary<string, string> { ["old_style"] = "1" }), parts);
+        oss.Setup(c => c.InitiateMultipartUploadAsync(It.IsAny<InitiateMultipartUploadRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new ArgumentException("'old_style' is not a valid metadata name: letters, digits and '-' only.", "Metadata"));
+
+        var outcome = await Fake.Orchestrator(oss, o => o.MultipartThreshold = Part).CopyAsync(Fake.Request());
+
+        Assert.Equal((CopyStatus.Failed, CopyErrorCodes.InvalidSource), (outcome.Status, outcome.Error!.Code));
+        Assert.Contains("old_style", outcome.Error.Message, StringComparison.Ordinal);
+        Assert.Empty(parts);
+    }
 }
