@@ -25,6 +25,7 @@ public sealed class JsonReportWriter : IReportSink
     private static readonly HashSet<string> HeaderFields = ["plan", "runId", "dryRun", "source", "destination", "startedAt", "resumedAfter"];
 
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> NewLineComma = "\n,"u8.ToArray();
 
     private readonly Stream _stream;
     private readonly Utf8JsonWriter _json;
@@ -109,12 +110,18 @@ public sealed class JsonReportWriter : IReportSink
 
     private async Task PumpAsync()
     {
-        await foreach (var entry in _entries.Reader.ReadAllAsync())
+        // The entries go straight to the (buffered) file, one per line, so the file stays greppable however long
+        // it gets; the JSON writer only framed the array and never sees them, so it is told nothing and adds no comma.
+        var first = true;
+        var reader = _entries.Reader;
+        while (await reader.WaitToReadAsync())
         {
-            // One object per line: the file stays greppable and diffable however long it gets.
-            await _stream.WriteAsync(NewLine);
-            JsonSerializer.Serialize(_json, entry, ReportJson.CompactOptions);
-            await _json.FlushAsync();
+            while (reader.TryRead(out var entry))
+            {
+                await _stream.WriteAsync(first ? NewLine : NewLineComma);
+                await _stream.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(entry, ReportJson.CompactOptions));
+                first = false;
+            }
         }
 
         await _stream.WriteAsync(NewLine);
