@@ -42,7 +42,16 @@ public sealed class CliApp(CliEnvironment env)
             return BadUsage;
         }
 
-        return await parse.InvokeAsync(invocation, cancellationToken);
+        try
+        {
+            return await parse.InvokeAsync(invocation, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or OssException or InvalidOperationException)
+        {
+            // A disk that will not take the report, an endpoint that cannot be reached: say what, not a stack trace.
+            await _env.Error.WriteLineAsync($"osscopy: {ex.Message}");
+            return SomeFailed;
+        }
     }
 
     internal RootCommand BuildRoot()

@@ -286,4 +286,22 @@ public class CliTests
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
         Assert.Equal(1, json.RootElement.GetProperty("totals").GetProperty("unchanged").GetInt32());
     }
+
+    [Fact]
+    public async Task A_report_that_cannot_be_written_is_an_error_message_and_exit_1_not_a_crash()
+    {
+        var h = new Harness();
+        var dir = Path.Combine(Path.GetTempPath(), $"osscopy-cli-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        var plan = Path.Combine(dir, "plan.json");
+        await File.WriteAllTextAsync(plan, """{"name":"p","source":{"bucket":"src-bucket"},"destination":{"bucket":"dst-bucket"},"oss":{"region":"cn-hangzhou"}}""");
+        var blocker = Path.Combine(dir, "not-a-folder");
+        await File.WriteAllTextAsync(blocker, "x");
+
+        var code = await h.RunAsync("backup", "--plan", plan, "--report", Path.Combine(blocker, "report.json"), "--state-dir", Path.Combine(dir, "state"));
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("osscopy: ", h.Error.ToString(), StringComparison.Ordinal);
+        h.Oss.VerifyNoOtherCalls();
+    }
 }
