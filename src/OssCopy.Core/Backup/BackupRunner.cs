@@ -480,7 +480,7 @@ public sealed class BackupRunner
     {
         state.Add(delta, entry);
         state.Window.Complete(slot, delta);
-        state.Progress.OnFinished(entry?.Action ?? ReportAction.Unchanged, size, queued);
+        state.Progress.OnFinished(entry?.Action, size, queued);
     }
 
     private static ValueTask WriteAsync(RunState state, ReportEntry entry, CancellationToken cancellationToken) =>

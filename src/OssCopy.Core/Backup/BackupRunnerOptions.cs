@@ -133,7 +133,8 @@ public sealed class BackupProgress
         Interlocked.Add(ref _queuedBytes, bytes);
     }
 
-    internal void OnFinished(ReportAction action, long bytes, bool wasQueued)
+    /// <summary>One object dealt with; a null action is an object the plan's patterns left out.</summary>
+    internal void OnFinished(ReportAction? action, long bytes, bool wasQueued)
     {
         Interlocked.Increment(ref _done);
         if (wasQueued)
@@ -152,6 +153,8 @@ public sealed class BackupProgress
                 break;
             case ReportAction.WouldCopy:
                 Interlocked.Increment(ref _wouldCopy);
+                break;
+            case null:
                 break;
             default:
                 Interlocked.Increment(ref _failed);

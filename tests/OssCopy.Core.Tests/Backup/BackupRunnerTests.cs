@@ -110,9 +110,11 @@ public class BackupRunnerTests
         plan.Include.Add("**/*.jpg");
         plan.Exclude.Add("**/tmp/**");
 
-        var report = await Runners.Create(oss).RunAsync(plan);
+        var progress = new BackupProgress();
+        var report = await Runners.Create(oss).RunAsync(plan, new BackupRunOptions { Progress = progress });
 
         Assert.Equal(["backup/a.jpg", "backup/sub/b.jpg"], oss.Keys("dst-bucket"));
+        Assert.Equal((5L, 5L, 2L, 0L, 0L), (progress.Listed, progress.Done, progress.Copied, progress.Unchanged, progress.Failed));
         Assert.Equal((5L, 3L, 2L), (report.Totals.Listed, report.Totals.Excluded, report.Totals.Copied));
     }
 
