@@ -32,7 +32,16 @@ public sealed class FileCopyStateStore : ICopyStateStore, IDisposable
         }
 
         await using var stream = File.OpenRead(path);
-        return await JsonSerializer.DeserializeAsync<BackupCheckpoint>(stream, ReportJson.Options, cancellationToken);
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<BackupCheckpoint>(stream, ReportJson.Options, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            // Checkpoints are replaced atomically, so this is a hand-edited file: starting over is safe (the diff
+            // finds what is already copied), refusing to run is not helpful.
+            return null;
+        }
     }
 
     public async Task SaveCheckpointAsync(string plan, BackupCheckpoint checkpoint, CancellationToken cancellationToken)

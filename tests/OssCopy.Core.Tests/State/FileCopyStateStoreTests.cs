@@ -53,4 +53,14 @@ public class FileCopyStateStoreTests
         await store.DeleteCheckpointAsync("p", CancellationToken.None);
         Assert.Null(await store.FindLineageAsync("p", "k", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_damaged_checkpoint_counts_as_none()
+    {
+        var dir = BackupRunnerTests.TempDir();
+        await File.WriteAllTextAsync(Path.Combine(dir, "p.checkpoint.json"), "{ not json");
+        using var store = new FileCopyStateStore(dir);
+
+        Assert.Null(await store.LoadCheckpointAsync("p", CancellationToken.None));
+    }
 }
