@@ -86,7 +86,10 @@ public sealed class CliApp(CliEnvironment env)
         var sseData = new Option<string?>("--sse-data-encryption") { Description = "SM4 (with --sse KMS)." };
         var pathStyle = new Option<bool>("--path-style") { Description = "Address buckets as /bucket/key (forced for IP endpoints)." };
         var signature = new Option<string?>("--signature-version") { Description = "V4 (default) or V1." };
-        var verify = new Option<string?>("--verify") { Description = "full (default: HEAD and compare size, CRC-64, metadata, tags) or crc (the copy answer's CRC-64)." };
+        var verify = new Option<string?>("--verify")
+        {
+            Description = "full (default: HEAD and compare size, CRC-64, metadata, tags), crc (the copy answer's CRC-64) or etag (the answer's ETag is the one the copy was pinned to).",
+        };
         var json = new Option<bool>("--json") { Description = "Print the outcome as JSON." };
 
         var command = new Command("copy", "Copy one object (CopyObject, or a multipart copy for sources of 5 GiB or more), pinned to the source's ETag and verified.")
@@ -110,7 +113,7 @@ public sealed class CliApp(CliEnvironment env)
 
             if (!TryVerification(parse.GetValue(verify), out var verification))
             {
-                return await UsageAsync($"--verify: '{parse.GetValue(verify)}' is not full or crc.");
+                return await UsageAsync($"--verify: '{parse.GetValue(verify)}' is not full, crc or etag.");
             }
 
             var request = new CopyRequest
