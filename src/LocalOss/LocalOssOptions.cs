@@ -43,6 +43,12 @@ public sealed partial class LocalOssOptions
     /// </summary>
     public IList<string> BaseHosts { get; } = new List<string>();
 
+    /// <summary>
+    /// Custom domain names bound to a bucket (OSS's CNAME binding): a request whose Host is one of these
+    /// names addresses that bucket, and its whole path is the key. What ali-oss sends with <c>cname: true</c>.
+    /// </summary>
+    public IDictionary<string, string> Cnames { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Buckets that exist from the start (created if missing, also on a persisted store).</summary>
     public IList<LocalOssBucketSeed> InitialBuckets { get; } = new List<LocalOssBucketSeed>();
 
@@ -129,6 +135,14 @@ public sealed partial class LocalOssOptions
             if (bucket.Region is not null && !IsRegionId(bucket.Region))
             {
                 problems.Add($"Initial bucket '{bucket.Name}' has an invalid region '{bucket.Region}'.");
+            }
+        }
+
+        foreach (var (host, bucket) in Cnames)
+        {
+            if (string.IsNullOrWhiteSpace(host) || host.Contains(':', StringComparison.Ordinal) || !Storage.Names.IsValidBucketName(bucket))
+            {
+                problems.Add($"CNAME '{host}' must be a host name (no port) bound to a valid bucket name, not '{bucket}'.");
             }
         }
 

@@ -106,7 +106,8 @@ public sealed class LocalOssServer : IAsyncDisposable
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocalOss");
             var baseHosts = options.BaseHosts.Select(h => h.ToLowerInvariant()).Append("localhost").Distinct(StringComparer.Ordinal).ToList();
-            var handler = new OssHandler(service, new RequestAuthenticator(accounts, options.MaxClockSkew, time), counters, faults, baseHosts, logger);
+            var cnames = options.Cnames.ToDictionary(c => c.Key.ToLowerInvariant(), c => c.Value, StringComparer.Ordinal);
+            var handler = new OssHandler(service, new RequestAuthenticator(accounts, options.MaxClockSkew, time), counters, faults, baseHosts, cnames, logger);
             var admin = new AdminEndpoint(counters, faults);
             app.Run(http => http.Request.Path.StartsWithSegments(AdminEndpoint.Prefix, StringComparison.Ordinal)
                 ? admin.HandleAsync(http)

@@ -217,7 +217,10 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
         var missing = await Client.SendAsync(Call(null));
         Assert.Equal(403, missing.Status);
         Assert.Equal("InvalidSecurityToken", missing.ErrorCode);
-        Assert.Equal("InvalidSecurityToken", (await Client.SendAsync(Call("forged"))).ErrorCode);
+        Assert.Equal("0002-00000003", missing.Header("x-oss-ec"));
+        var forged = await Client.SendAsync(Call("forged"));
+        Assert.Equal("InvalidSecurityToken", forged.ErrorCode);
+        Assert.Equal("0002-00000008", forged.Header("x-oss-ec"));
     }
 
     [Fact]

@@ -275,9 +275,16 @@ internal sealed class RequestAuthenticator
             return;
         }
 
-        if (string.IsNullOrEmpty(token) || !account.SecurityTokens.Contains(token, StringComparer.Ordinal))
+        // ECs per OSS's help pages: 0002-00000003 an STS key without its token, 0002-00000008 a token that is not the key's.
+        if (string.IsNullOrEmpty(token))
         {
-            throw new OssError(403, "InvalidSecurityToken", "The security token you provided is invalid.", "0002-00000005",
+            throw new OssError(403, "InvalidSecurityToken", "The request uses an STS AccessKey ID but carries no security token.", "0002-00000003",
+                ("OSSAccessKeyId", account.AccessKeyId));
+        }
+
+        if (!account.SecurityTokens.Contains(token, StringComparer.Ordinal))
+        {
+            throw new OssError(403, "InvalidSecurityToken", "The security token you provided is invalid.", "0002-00000008",
                 ("OSSAccessKeyId", account.AccessKeyId));
         }
     }

@@ -19,16 +19,18 @@ internal sealed partial class OssHandler
     private readonly RequestCounters _counters;
     private readonly FaultInjector _faults;
     private readonly IReadOnlyList<string> _baseHosts;
+    private readonly IReadOnlyDictionary<string, string> _cnames;
     private readonly ILogger _logger;
 
     public OssHandler(OssService service, RequestAuthenticator authenticator, RequestCounters counters, FaultInjector faults,
-        IReadOnlyList<string> baseHosts, ILogger logger)
+        IReadOnlyList<string> baseHosts, IReadOnlyDictionary<string, string> cnames, ILogger logger)
     {
         _service = service;
         _authenticator = authenticator;
         _counters = counters;
         _faults = faults;
         _baseHosts = baseHosts;
+        _cnames = cnames;
         _logger = logger;
     }
 
@@ -41,7 +43,7 @@ internal sealed partial class OssHandler
         OssRequest? request = null;
         try
         {
-            request = OssRequest.Parse(http, requestId, _baseHosts);
+            request = OssRequest.Parse(http, requestId, _baseHosts, _cnames);
             request.Operation = Router.OperationOf(request);
             _counters.Increment(request.Operation);
             var fault = _faults.Decide(request.Operation);
