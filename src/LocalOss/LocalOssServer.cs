@@ -107,7 +107,7 @@ public sealed class LocalOssServer : IAsyncDisposable
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocalOss");
             var baseHosts = options.BaseHosts.Select(h => h.ToLowerInvariant()).Append("localhost").Distinct(StringComparer.Ordinal).ToList();
             var cnames = options.Cnames.ToDictionary(c => c.Key.ToLowerInvariant(), c => c.Value, StringComparer.Ordinal);
-            var handler = new OssHandler(service, new RequestAuthenticator(accounts, options.MaxClockSkew, time), counters, faults, baseHosts, cnames, logger);
+            var handler = new OssHandler(service, new RequestAuthenticator(accounts, options.MaxClockSkew, time), counters, faults, baseHosts, cnames, time, logger);
             var admin = new AdminEndpoint(counters, faults);
             app.Run(http => http.Request.Path.StartsWithSegments(AdminEndpoint.Prefix, StringComparison.Ordinal)
                 ? admin.HandleAsync(http)

@@ -133,6 +133,20 @@ internal static class Errors
 
     public static OssError InvalidTag(string message, string ec) => new(400, "InvalidTag", message, ec);
 
+    /// <summary>AppendObject at a position other than the object's length (ali-oss's own tests quote this message).</summary>
+    public static OssError PositionNotEqualToLength() =>
+        new(409, "PositionNotEqualToLength", "Position is not equal to file length", "0026-00000016");
+
+    public static OssError ObjectNotAppendable() =>
+        new(409, "ObjectNotAppendable", "The object is not appendable", "0026-00000017");
+
+    /// <summary>
+    /// OSS documents that appendable objects cannot be copied, not the answer's code: LocalOss uses OSS's
+    /// generic "not supported for this resource" error.
+    /// </summary>
+    public static OssError AppendableNotCopyable() =>
+        new(400, "OperationNotSupported", "The operation is not supported for this resource: an appendable object cannot be copied.", "0017-00000104");
+
     public static OssError NoSuchUpload(string uploadId) =>
         new(404, "NoSuchUpload",
             "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",

@@ -20,10 +20,11 @@ internal sealed partial class OssHandler
     private readonly FaultInjector _faults;
     private readonly IReadOnlyList<string> _baseHosts;
     private readonly IReadOnlyDictionary<string, string> _cnames;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     public OssHandler(OssService service, RequestAuthenticator authenticator, RequestCounters counters, FaultInjector faults,
-        IReadOnlyList<string> baseHosts, IReadOnlyDictionary<string, string> cnames, ILogger logger)
+        IReadOnlyList<string> baseHosts, IReadOnlyDictionary<string, string> cnames, TimeProvider time, ILogger logger)
     {
         _service = service;
         _authenticator = authenticator;
@@ -31,6 +32,7 @@ internal sealed partial class OssHandler
         _faults = faults;
         _baseHosts = baseHosts;
         _cnames = cnames;
+        _time = time;
         _logger = logger;
     }
 
@@ -38,6 +40,15 @@ internal sealed partial class OssHandler
     {
         var requestId = NewRequestId();
         var response = http.Response;
+        // Date from the moment the answer leaves, not Kestrel's once-a-second cache: clients compare it with the
+        // object's Last-Modified (ali-oss's own tests send a PUT's Date back as If-Modified-Since and expect 304),
+        // and RequestTimeTooSkewed's clock correction reads it.
+        response.OnStarting(static state =>
+        {
+            var (answer, time) = ((HttpResponse, TimeProvider))state;
+            answer.Headers.Date = time.GetUtcNow().ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        }, (response, _time));
         response.Headers["x-oss-request-id"] = requestId;
         response.Headers["Server"] = "AliyunOSS";
         OssRequest? request = null;

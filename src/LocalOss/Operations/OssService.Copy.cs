@@ -119,6 +119,11 @@ internal sealed partial class OssService
         {
             var b = CheckBucket(r, s.GetBucket(BucketName(r)));
             var o = FindCopySource(s, r, b, source);
+            if (o.ObjectType == "Appendable")
+            {
+                throw Errors.AppendableNotCopyable();
+            }
+
             if (o.Size > limit)
             {
                 throw Errors.CopySourceTooLarge(o.Size, limit);

@@ -79,7 +79,7 @@ internal sealed partial class OssService
             "CompleteMultipartUpload" => CompleteMultipartUploadAsync(r, ct),
             "AbortMultipartUpload" => AbortMultipartUploadAsync(r, ct),
             "ListParts" => ListPartsAsync(r, ct),
-            "AppendObject" => throw Errors.NotImplemented("AppendObject"),
+            "AppendObject" => AppendObjectAsync(r, ct),
             _ => throw Errors.MethodNotAllowed(r.Method),
         };
     }
@@ -289,6 +289,11 @@ internal sealed partial class OssService
         if (o.Tags.Count > 0)
         {
             h["x-oss-tagging-count"] = o.Tags.Count.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (o.ObjectType == "Appendable")
+        {
+            h["x-oss-next-append-position"] = o.Size.ToString(CultureInfo.InvariantCulture);
         }
 
         foreach (var (name, value) in o.Headers)
