@@ -140,6 +140,24 @@ for (const variant of variants) {
       await admin.putBucketACL(bucket, 'private');
     });
 
+    test('putSymlink and getSymlink; get and head follow the link', async () => {
+      const target = 'oss/target-测试.js';
+      await client.put(`/${target}`, Buffer.from('target content'));
+      const put = await client.putSymlink('/oss/symlink-软链接.js', `/${target}`, { storageClass: 'IA', meta: { uid: '1', slus: 'test.html' } });
+      assert.equal(put.res.status, 200);
+      const link = await client.getSymlink('oss/symlink-软链接.js');
+      assert.equal(link.targetName, target);
+      const head = await client.head('oss/symlink-软链接.js');
+      assert.equal(head.res.headers['x-oss-object-type'], 'Symlink');
+      assert.equal(head.res.headers['x-oss-storage-class'], 'IA');
+      assert.deepEqual(head.meta, { uid: '1', slus: 'test.html' });
+      assert.equal(head.res.headers['content-length'], '14');
+      assert.equal((await client.get('oss/symlink-软链接.js')).content.toString(), 'target content');
+      await client.putSymlink('oss/dangling', 'oss/nothing-here');
+      await rejectsWithOss(client.get('oss/dangling'), { status: 404, code: 'SymlinkTargetNotExist', ec: '0026-00000012' });
+      await rejectsWithOss(client.getSymlink(target), { status: 400, code: 'NotSymlink' });
+    });
+
     test('deleteMulti, verbose and quiet, with keys that need XML escaping', async () => {
       const names = ['bulk/a', 'bulk/b&c', 'bulk/<d>', 'bulk/"e\''];
       for (const name of names) await client.put(name, Buffer.from(name));

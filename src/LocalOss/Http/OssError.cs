@@ -133,6 +133,22 @@ internal static class Errors
 
     public static OssError InvalidTag(string message, string ec) => new(400, "InvalidTag", message, ec);
 
+    /// <summary>GET or HEAD through a symbolic link whose target is gone (HeadObject's documented answer, EC page 0026-00000012).</summary>
+    public static OssError SymlinkTargetNotExist(string target) =>
+        new(404, "SymlinkTargetNotExist", "The symlink target object does not exist.", "0026-00000012", ("SymlinkTarget", target));
+
+    /// <summary>A symbolic link to a symbolic link (HeadObject's documented answer).</summary>
+    public static OssError InvalidTargetType() =>
+        new(400, "InvalidTargetType", "The symlink target object type is not supported.", "0026-00000013");
+
+    /// <summary>GetSymlink of an object that is not a symbolic link (EC page 0043-00000101).</summary>
+    public static OssError NotSymlink() => new(400, "NotSymlink", "The specified object is not a symlink.", "0043-00000101");
+
+    /// <summary>UploadPartCopy from a symbolic link (EC page 0042-00000308); the code string is not published.</summary>
+    public static OssError SymlinkNotCopyable() =>
+        new(400, "InvalidArgument", "The source object of UploadPartCopy cannot be a symbolic link.", "0042-00000308",
+            ("ArgumentName", "x-oss-copy-source"), ("ArgumentValue", "symlink"));
+
     /// <summary>AppendObject at a position other than the object's length (ali-oss's own tests quote this message).</summary>
     public static OssError PositionNotEqualToLength() =>
         new(409, "PositionNotEqualToLength", "Position is not equal to file length", "0026-00000016");

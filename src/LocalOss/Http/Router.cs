@@ -40,12 +40,14 @@ internal static class Router
 
         return method switch
         {
+            "PUT" when r.Has("symlink") => "PutSymlink",
             "PUT" when r.Has("tagging") => "PutObjectTagging",
             "PUT" when r.Has("acl") => "PutObjectAcl",
             "PUT" when r.Has("uploadId") && r.Header("x-oss-copy-source") is not null => "UploadPartCopy",
             "PUT" when r.Has("uploadId") => "UploadPart",
             "PUT" when r.Header("x-oss-copy-source") is not null => "CopyObject",
             "PUT" => "PutObject",
+            "GET" when r.Has("symlink") => "GetSymlink",
             "GET" when r.Has("tagging") => "GetObjectTagging",
             "GET" when r.Has("acl") => "GetObjectAcl",
             "GET" when r.Has("uploadId") => "ListParts",

@@ -141,7 +141,8 @@ internal sealed partial class OssService
                 ObjectType = o.ObjectType,
                 Segments = o.Segments,
                 ContentType = replaceMeta ? write.ContentType : o.ContentType,
-                Headers = replaceMeta ? write.Headers : o.Headers,
+                // A copied symbolic link stays a link to the same target (OSS copies the link, not its target's data).
+                Headers = replaceMeta ? [.. write.Headers, .. o.Headers.Where(p => p.Key == SymlinkTargetHeader)] : o.Headers,
                 Tags = taggingDirective == "Replace" ? write.Tags ?? [] : o.Tags,
                 LastModified = Now,
                 StorageClass = write.StorageClass ?? b.StorageClass,
@@ -191,6 +192,10 @@ internal sealed partial class OssService
             RequireUpload(s, uploadId, b.Name, key);
             return (FindCopySource(s, r, b, source), s.GetBucket(source.Bucket)!.IsVersioned);
         }, ct).ConfigureAwait(false);
+        if (src.ObjectType == "Symlink")
+        {
+            throw Errors.SymlinkNotCopyable();
+        }
 
         long first = 0, length = src.Size;
         if (r.Header("x-oss-copy-source-range") is { } range)

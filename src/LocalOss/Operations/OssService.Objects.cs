@@ -112,7 +112,8 @@ internal sealed partial class OssService
         var (bucket, o) = await _store.ReadAsync(s =>
         {
             var b = CheckBucket(r, s.GetBucket(BucketName(r)));
-            return (b, FindObject(s, b, key, versionId));
+            var found = FindObject(s, b, key, versionId);
+            return (b, found.ObjectType == "Symlink" ? FollowSymlink(s, found) : found);
         }, ct).ConfigureAwait(false);
         CheckConditions(o, r.Header("If-Match"), r.Header("If-None-Match"), r.Header("If-Modified-Since"), r.Header("If-Unmodified-Since"), "");
 

@@ -80,6 +80,8 @@ internal sealed partial class OssService
             "AbortMultipartUpload" => AbortMultipartUploadAsync(r, ct),
             "ListParts" => ListPartsAsync(r, ct),
             "AppendObject" => AppendObjectAsync(r, ct),
+            "PutSymlink" => PutSymlinkAsync(r, ct),
+            "GetSymlink" => GetSymlinkAsync(r, ct),
             _ => throw Errors.MethodNotAllowed(r.Method),
         };
     }
