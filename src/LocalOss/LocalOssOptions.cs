@@ -60,6 +60,13 @@ public sealed partial class LocalOssOptions
     [Range(0, long.MaxValue)]
     public long MinMultipartPartSize { get; set; } = 100 * 1024;
 
+    /// <summary>
+    /// How long a RestoreObject of an Archive, Cold Archive or Deep Cold Archive object takes (minutes to hours on
+    /// OSS). Short by default, yet long enough that the restoring state (<c>x-oss-restore: ongoing-request="true"</c>,
+    /// 409 RestoreAlreadyInProgress) can be seen; zero restores at once.
+    /// </summary>
+    public TimeSpan RestoreDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Allowed clock difference for header-signed requests; OSS allows 15 minutes.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -144,6 +151,11 @@ public sealed partial class LocalOssOptions
             {
                 problems.Add($"CNAME '{host}' must be a host name (no port) bound to a valid bucket name, not '{bucket}'.");
             }
+        }
+
+        if (RestoreDelay < TimeSpan.Zero)
+        {
+            problems.Add("RestoreDelay cannot be negative.");
         }
 
         if (MaxClockSkew <= TimeSpan.Zero)

@@ -60,6 +60,9 @@ for (var i = 0; i < args.Length; i++)
 
             options.Cnames[binding[0]] = binding[1];
             break;
+        case "--restore-delay":
+            options.RestoreDelay = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture));
+            break;
         case "--max-copy-size":
             options.MaxCopyObjectSourceSize = long.Parse(Next(), CultureInfo.InvariantCulture);
             break;
@@ -73,6 +76,7 @@ for (var i = 0; i < args.Length; i++)
                   --base-host HOST    extra host for virtual-hosted addressing ({bucket}.HOST)
                   --bucket NAME[:REGION]  create this bucket at start (repeatable)
                   --max-copy-size N   largest CopyObject source in bytes (default 5 GiB)
+                  --restore-delay S   seconds an archive RestoreObject takes (default 1; 0 = at once)
                   --account ID:SECRET[:TOKEN]  accept this key (repeatable; replaces the development account,
                                       so list it too to keep it); with TOKEN it is an STS key needing that token
                   --cname HOST=BUCKET  bind a custom domain to a bucket (repeatable), as ali-oss cname:true uses it

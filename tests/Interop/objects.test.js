@@ -16,7 +16,7 @@ const { variants, clientOptions, bucketName, rejectsWithOss } = require('./suppo
 let server;
 let tmp;
 before(async () => {
-  server = await startLocalOss();
+  server = await startLocalOss(['--restore-delay', '0.3']);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'localoss-interop-'));
 });
 after(async () => {
@@ -156,6 +156,35 @@ for (const variant of variants) {
       await client.putSymlink('oss/dangling', 'oss/nothing-here');
       await rejectsWithOss(client.get('oss/dangling'), { status: 404, code: 'SymlinkTargetNotExist', ec: '0026-00000012' });
       await rejectsWithOss(client.getSymlink(target), { status: 400, code: 'NotSymlink' });
+    });
+
+    test('restore: archived objects are frozen until restored; other classes are OperationNotSupported', async () => {
+      await client.put('/oss/restore.js', Buffer.from('standard'));
+      const refused = await rejectsWithOss(client.restore('/oss/restore.js'), { status: 400, code: 'OperationNotSupported', ec: '0016-00000702' });
+      assert.equal(refused.name, 'OperationNotSupportedError');
+
+      for (const type of ['Archive', 'ColdArchive']) {
+        const name = `cold/${type}.txt`;
+        await client.put(name, Buffer.from(`${type} data`), { headers: { 'x-oss-storage-class': type } });
+        assert.equal((await client.head(name)).res.headers['x-oss-storage-class'], type);
+        await rejectsWithOss(client.get(name), { status: 403, code: 'InvalidObjectState' });
+        const first = await client.restore(name, { type, Days: 3 });
+        assert.equal(first.res.status, 202);
+        const again = await rejectsWithOss(client.restore(name, { type }), { status: 409, code: 'RestoreAlreadyInProgress', ec: '0016-00000701' });
+        assert.equal(again.name, 'RestoreAlreadyInProgressError');
+        assert.equal((await client.head(name)).res.headers['x-oss-restore'], 'ongoing-request="true"');
+        const listed = await client.listV2({ prefix: name });
+        assert.deepEqual(listed.objects[0].restoreInfo, { ongoingRequest: true });
+      }
+
+      await new Promise((resolve) => { setTimeout(resolve, 400); });
+      for (const type of ['Archive', 'ColdArchive']) {
+        const name = `cold/${type}.txt`;
+        assert.equal((await client.get(name)).content.toString(), `${type} data`);
+        const info = (await client.list({ prefix: name })).objects[0].restoreInfo;
+        assert.equal(info.ongoingRequest, false);
+        assert.ok(info.expiryDate > new Date(Date.now() + 2 * 86400000));
+      }
     });
 
     test('deleteMulti, verbose and quiet, with keys that need XML escaping', async () => {

@@ -149,6 +149,18 @@ internal static class Errors
         new(400, "InvalidArgument", "The source object of UploadPartCopy cannot be a symbolic link.", "0042-00000308",
             ("ArgumentName", "x-oss-copy-source"), ("ArgumentValue", "symlink"));
 
+    /// <summary>RestoreObject of an object that is not archived (EC page 0016-00000702; the code is ali-oss's tests').</summary>
+    public static OssError RestoreNotSupported(string storageClass) =>
+        new(400, "OperationNotSupported", "The operation is not supported for this resource.", "0016-00000702", ("StorageClass", storageClass));
+
+    /// <summary>A second RestoreObject while the first is running (EC page 0016-00000701).</summary>
+    public static OssError RestoreAlreadyInProgress() =>
+        new(409, "RestoreAlreadyInProgress", "The restore operation is in progress.", "0016-00000701");
+
+    /// <summary>Reading or copying an archived object that is not restored (OSS's code and message; its EC is not published).</summary>
+    public static OssError InvalidObjectState() =>
+        new(403, "InvalidObjectState", "The operation is not valid for the object's state", "0026-00000006");
+
     /// <summary>AppendObject at a position other than the object's length (ali-oss's own tests quote this message).</summary>
     public static OssError PositionNotEqualToLength() =>
         new(409, "PositionNotEqualToLength", "Position is not equal to file length", "0026-00000016");

@@ -60,6 +60,7 @@ internal static class Router
             "POST" when r.Has("uploads") => "InitiateMultipartUpload",
             "POST" when r.Has("uploadId") => "CompleteMultipartUpload",
             "POST" when r.Has("append") => "AppendObject",
+            "POST" when r.Has("restore") => "RestoreObject",
             _ => "Unknown",
         };
     }

@@ -71,7 +71,7 @@ internal sealed partial class OssService
     }
 
     /// <summary>The source version a copy reads, checked for existence, region and the copy-source conditions.</summary>
-    private static ObjectRecord FindCopySource(MetadataStore.StoreSession s, OssRequest r, BucketRecord target,
+    private ObjectRecord FindCopySource(MetadataStore.StoreSession s, OssRequest r, BucketRecord target,
         (string Bucket, string Key, string? VersionId) source)
     {
         var sourceBucket = s.GetBucket(source.Bucket) ?? throw Errors.NoSuchBucket(source.Bucket);
@@ -99,6 +99,7 @@ internal sealed partial class OssService
             r.Header("x-oss-copy-source-if-modified-since"),
             r.Header("x-oss-copy-source-if-unmodified-since"),
             "x-oss-copy-source-");
+        EnsureReadable(o);
         return o;
     }
 

@@ -109,16 +109,31 @@ internal sealed partial class OssService
     {
         var versionId = r.Q("versionId");
         var key = KeyOf(r);
-        var (bucket, o) = await _store.ReadAsync(s =>
+        var (bucket, o, data) = await _store.ReadAsync(s =>
         {
             var b = CheckBucket(r, s.GetBucket(BucketName(r)));
             var found = FindObject(s, b, key, versionId);
-            return (b, found.ObjectType == "Symlink" ? FollowSymlink(s, found) : found);
+            if (found.ObjectType != "Symlink")
+            {
+                return (b, found, found);
+            }
+
+            var (seen, target) = FollowSymlink(s, found);
+            return (b, seen, target);
         }, ct).ConfigureAwait(false);
         CheckConditions(o, r.Header("If-Match"), r.Header("If-None-Match"), r.Header("If-Modified-Since"), r.Header("If-Unmodified-Since"), "");
+        if (!head)
+        {
+            EnsureReadable(data);
+        }
 
         var response = r.Http.Response;
         SetObjectHeaders(response, bucket, o);
+        if (RestoreState(data) is { } restore)
+        {
+            response.Headers["x-oss-restore"] = restore;
+        }
+
         response.Headers.AcceptRanges = "bytes";
         ApplyResponseOverrides(r);
 

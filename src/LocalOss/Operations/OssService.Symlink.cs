@@ -100,9 +100,10 @@ internal sealed partial class OssService
     /// <summary>
     /// What GET and HEAD answer for a symbolic link (OSS's HeadObject rules): the target's data, length, ETag and
     /// CRC-64; Last-Modified the later of link and target; everything else (type, metadata, class, version) the
-    /// link's. A missing target is 404 SymlinkTargetNotExist, a link to a link 400 InvalidTargetType.
+    /// link's. A missing target is 404 SymlinkTargetNotExist, a link to a link 400 InvalidTargetType. The target
+    /// itself comes back too: an archived target must be restored to be read.
     /// </summary>
-    private static ObjectRecord FollowSymlink(MetadataStore.StoreSession s, ObjectRecord link)
+    private static (ObjectRecord Seen, ObjectRecord Target) FollowSymlink(MetadataStore.StoreSession s, ObjectRecord link)
     {
         var targetKey = SymlinkTarget(link);
         var target = s.GetCurrent(link.Bucket, targetKey);
@@ -116,13 +117,13 @@ internal sealed partial class OssService
             throw Errors.InvalidTargetType();
         }
 
-        return link with
+        return (link with
         {
             Size = target.Size,
             ETag = target.ETag,
             Crc64 = target.Crc64,
             Segments = target.Segments,
             LastModified = target.LastModified > link.LastModified ? target.LastModified : link.LastModified,
-        };
+        }, target);
     }
 }

@@ -82,6 +82,7 @@ internal sealed partial class OssService
             "AppendObject" => AppendObjectAsync(r, ct),
             "PutSymlink" => PutSymlinkAsync(r, ct),
             "GetSymlink" => GetSymlinkAsync(r, ct),
+            "RestoreObject" => RestoreObjectAsync(r, ct),
             _ => throw Errors.MethodNotAllowed(r.Method),
         };
     }

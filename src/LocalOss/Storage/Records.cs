@@ -157,6 +157,12 @@ internal sealed record ObjectRecord
 
     public IReadOnlyList<BlobSegment> Segments { get; init; } = [];
 
+    /// <summary>When an archive restore of this version completes (null: never asked for).</summary>
+    public DateTimeOffset? RestoreReady { get; init; }
+
+    /// <summary>When the restored copy goes cold again.</summary>
+    public DateTimeOffset? RestoreExpiry { get; init; }
+
     public const string NullVersion = "null";
 }
 
