@@ -97,8 +97,7 @@ internal sealed partial class OssService
             r.Header("x-oss-copy-source-if-match"),
             r.Header("x-oss-copy-source-if-none-match"),
             r.Header("x-oss-copy-source-if-modified-since"),
-            r.Header("x-oss-copy-source-if-unmodified-since"),
-            "x-oss-copy-source-");
+            r.Header("x-oss-copy-source-if-unmodified-since"));
         EnsureReadable(o);
         return o;
     }

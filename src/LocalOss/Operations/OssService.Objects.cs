@@ -121,7 +121,7 @@ internal sealed partial class OssService
             var (seen, target) = FollowSymlink(s, found);
             return (b, seen, target);
         }, ct).ConfigureAwait(false);
-        CheckConditions(o, r.Header("If-Match"), r.Header("If-None-Match"), r.Header("If-Modified-Since"), r.Header("If-Unmodified-Since"), "");
+        CheckConditions(o, r.Header("If-Match"), r.Header("If-None-Match"), r.Header("If-Modified-Since"), r.Header("If-Unmodified-Since"));
         if (!head)
         {
             EnsureReadable(data);

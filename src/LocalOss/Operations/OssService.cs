@@ -327,19 +327,21 @@ internal sealed partial class OssService
 
     /// <summary>
     /// HTTP conditions against an object. OSS compares Last-Modified at second precision, as the header is.
+    /// The failed condition is named without the copy-source prefix for copies too: ali-oss's own tests expect
+    /// "(condition: If-Match)" from OSS when a copy's x-oss-copy-source-if-match fails.
     /// </summary>
     private static void CheckConditions(ObjectRecord o, string? ifMatch, string? ifNoneMatch, string? ifModifiedSince,
-        string? ifUnmodifiedSince, string namePrefix)
+        string? ifUnmodifiedSince)
     {
         var modified = TruncateToSeconds(o.LastModified);
         if (ifMatch is not null && !ETagMatches(ifMatch, o.ETag))
         {
-            throw Errors.PreconditionFailed(namePrefix + "If-Match");
+            throw Errors.PreconditionFailed("If-Match");
         }
 
         if (ifUnmodifiedSince is not null && Auth.RequestAuthenticator.ParseHttpDate(ifUnmodifiedSince) is { } unmodified && modified > unmodified)
         {
-            throw Errors.PreconditionFailed(namePrefix + "If-Unmodified-Since");
+            throw Errors.PreconditionFailed("If-Unmodified-Since");
         }
 
         if (ifNoneMatch is not null && ETagMatches(ifNoneMatch, o.ETag))
