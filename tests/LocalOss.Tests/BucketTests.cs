@@ -108,6 +108,29 @@ public sealed class BucketTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.Equal("via-localhost", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task Bucket_stat_counts_objects_bytes_classes_markers_and_uploads()
+    {
+        var bucket = await fixture.NewBucketAsync(versioned: true);
+        await Client.PutAsync(bucket, "a", "12345");
+        await Client.PutAsync(bucket, "a", "123");
+        await Client.PutAsync(bucket, "ia", "1234567", c => c.H("x-oss-storage-class", "IA"));
+        await Client.PutAsync(bucket, "gone", "12");
+        await Client.DeleteAsync(bucket, "gone");
+        await Client.SendAsync(new OssCall(HttpMethod.Post, bucket, "pending").Q("uploads"));
+        var stat = await Client.SendAsync(new OssCall(HttpMethod.Get, bucket).Q("stat"));
+        Assert.Equal(200, stat.Status);
+        Assert.Equal("2", stat.X("ObjectCount"));
+        Assert.Equal("17", stat.X("Storage"));
+        Assert.Equal("10", stat.X("StandardStorage")); // 3 + 5 (noncurrent) + 2 (behind the delete marker)
+        Assert.Equal("1", stat.X("StandardObjectCount"));
+        Assert.Equal("7", stat.X("InfrequentAccessStorage"));
+        Assert.Equal("1", stat.X("InfrequentAccessObjectCount"));
+        Assert.Equal("1", stat.X("DeleteMarkerCount"));
+        Assert.Equal("1", stat.X("MultipartUploadCount"));
+        Assert.Equal("NoSuchBucket", (await Client.SendAsync(new OssCall(HttpMethod.Get, "no-such-bucket-stat").Q("stat"))).ErrorCode);
+    }
+
     [Theory]
     [InlineData(".oss-cn-hangzhou.aliyuncs.com", null, "cn-hangzhou")]
     [InlineData("oss-cn-shanghai.aliyuncs.com", null, "cn-shanghai")]

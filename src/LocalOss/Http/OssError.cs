@@ -202,6 +202,11 @@ internal static class Errors
     public static OssError NotImplemented(string what) =>
         new(501, "NotImplemented", "A header you provided implies functionality that is not implemented: " + what, "0000-00000501");
 
+    /// <summary>An OSS feature (bucket configuration, data processing, …) LocalOss does not implement.</summary>
+    public static OssError SubresourceNotImplemented(string subresource) =>
+        new(501, "NotImplemented", $"LocalOss does not implement this OSS feature (the {subresource} sub-resource).", "0000-00000501",
+            ("Subresource", subresource));
+
     public static OssError MethodNotAllowed(string method) =>
         new(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", "0000-00000405", ("Method", method));
 

@@ -145,10 +145,11 @@ internal sealed partial class OssHandler
             .Element("RecommendDoc", "https://api.aliyun.com/troubleshoot?q=" + error.Ec)
             .Close("Error");
         var body = Encoding.UTF8.GetBytes(xml.ToString());
+        // HEAD answers carry no body, so SDKs read the error from x-oss-err; clients that hand a GET's body to the
+        // caller as a stream (ali-oss getStream) read it from there too, so every error answer carries it.
+        response.Headers["x-oss-err"] = Convert.ToBase64String(body);
         if (HttpMethods.IsHead(http.Request.Method))
         {
-            // HEAD answers carry no body; SDKs read the error from these headers instead.
-            response.Headers["x-oss-err"] = Convert.ToBase64String(body);
             return;
         }
 

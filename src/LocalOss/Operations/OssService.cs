@@ -48,6 +48,7 @@ internal sealed partial class OssService
             "DeleteBucket" => DeleteBucketAsync(r, ct),
             "GetBucketInfo" => GetBucketInfoAsync(r, ct),
             "GetBucketLocation" => GetBucketLocationAsync(r, ct),
+            "GetBucketStat" => GetBucketStatAsync(r, ct),
             "GetBucketAcl" => GetBucketAclAsync(r, ct),
             "PutBucketAcl" => PutBucketAclAsync(r, ct),
             "PutBucketVersioning" => PutBucketVersioningAsync(r, ct),
@@ -83,6 +84,7 @@ internal sealed partial class OssService
             "PutSymlink" => PutSymlinkAsync(r, ct),
             "GetSymlink" => GetSymlinkAsync(r, ct),
             "RestoreObject" => RestoreObjectAsync(r, ct),
+            Router.NotImplemented => throw Errors.SubresourceNotImplemented(Router.UnsupportedSubresource(r)!),
             _ => throw Errors.MethodNotAllowed(r.Method),
         };
     }

@@ -367,6 +367,50 @@ internal sealed class MetadataStore : IDisposable
             _bucketChanges.Add((name, null));
         }
 
+        /// <summary>
+        /// GetBucketStat's figures: per storage class, the objects (current versions that are not delete markers)
+        /// and the bytes of every stored version; delete markers; multipart uploads in progress.
+        /// </summary>
+        public BucketStatistics Stat(string bucket)
+        {
+            var stats = new BucketStatistics();
+            var current = Prepare("SELECT storage_class, count(*), coalesce(sum(size), 0), coalesce(max(modified_ms), 0) FROM objects " +
+                                  "WHERE bucket = $a AND delete_marker = 0 GROUP BY storage_class");
+            Bind(current, bucket);
+            using (var reader = current.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    stats.Add(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2));
+                    stats.LastModifiedMs = Math.Max(stats.LastModifiedMs, reader.GetInt64(3));
+                }
+            }
+
+            var noncurrent = Prepare("SELECT storage_class, coalesce(sum(size), 0) FROM versions WHERE bucket = $a AND delete_marker = 0 GROUP BY storage_class");
+            Bind(noncurrent, bucket);
+            using (var reader = noncurrent.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    stats.Add(reader.GetString(0), 0, reader.GetInt64(1));
+                }
+            }
+
+            foreach (var (sql, apply) in new (string, Action<long>)[]
+                     {
+                         ("SELECT (SELECT count(*) FROM objects WHERE bucket = $a AND delete_marker = 1) + " +
+                          "(SELECT count(*) FROM versions WHERE bucket = $a AND delete_marker = 1)", n => stats.DeleteMarkers = n),
+                         ("SELECT count(*) FROM uploads WHERE bucket = $a", n => stats.MultipartUploads = n),
+                     })
+            {
+                var cmd = Prepare(sql);
+                Bind(cmd, bucket);
+                apply(cmd.ExecuteScalar() is long n ? n : 0);
+            }
+
+            return stats;
+        }
+
         public bool BucketHasContent(string name)
         {
             foreach (var sql in new[]

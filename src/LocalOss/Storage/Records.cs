@@ -212,3 +212,21 @@ internal sealed class PartRecord
 
     public IReadOnlyList<BlobSegment> Segments { get; init; } = [];
 }
+
+/// <summary>What GetBucketStat reports, gathered in one read.</summary>
+internal sealed class BucketStatistics
+{
+    public Dictionary<string, (long Objects, long Bytes)> ByClass { get; } = new(StringComparer.Ordinal);
+
+    public long DeleteMarkers { get; set; }
+
+    public long MultipartUploads { get; set; }
+
+    public long LastModifiedMs { get; set; }
+
+    public void Add(string storageClass, long objects, long bytes)
+    {
+        var (o, b) = ByClass.GetValueOrDefault(storageClass);
+        ByClass[storageClass] = (o + objects, b + bytes);
+    }
+}
