@@ -199,6 +199,50 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
         Assert.Equal("0003-00000001", answer.Header("x-oss-ec"));
     }
 
+    [Fact]
+    public async Task Anonymous_requests_are_allowed_where_the_acl_makes_things_public()
+    {
+        var bucket = await fixture.NewBucketAsync();
+        OssCall Anonymous(HttpMethod method, string? key = null) => new(method, bucket, key) { Signing = Signing.None };
+        async Task<int> Status(OssCall call) => (await Client.SendAsync(call)).Status;
+        await Client.PutAsync(bucket, "k", "public?");
+
+        // A private bucket: nothing, and the answer is AccessDenied even for a missing key.
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get, "k")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get, "missing")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get)));
+
+        // An object made public-read in a private bucket is readable, not writable.
+        await Client.SendAsync(new OssCall(HttpMethod.Put, bucket, "k").Q("acl").H("x-oss-object-acl", "public-read"));
+        Assert.Equal("public?", (await Client.SendAsync(Anonymous(HttpMethod.Get, "k"))).Text);
+        Assert.Equal(200, await Status(Anonymous(HttpMethod.Head, "k")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Put, "k").WithBody("overwrite")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Delete, "k")));
+
+        // A public-read bucket: objects and listings, a missing key is NoSuchKey; an object's private ACL wins.
+        await Client.SendAsync(new OssCall(HttpMethod.Put, bucket).Q("acl").H("x-oss-acl", "public-read"));
+        await Client.PutAsync(bucket, "secret", "s", c => c.H("x-oss-object-acl", "private"));
+        Assert.Equal(200, await Status(Anonymous(HttpMethod.Get)));
+        Assert.Equal(200, await Status(Anonymous(HttpMethod.Get).Q("list-type", "2")));
+        Assert.Equal("NoSuchKey", (await Client.SendAsync(Anonymous(HttpMethod.Get, "missing"))).ErrorCode);
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get, "secret")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Put, "new").WithBody("x")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get).Q("acl")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get).Q("bucketInfo")));
+
+        // A public-read-write bucket: writes and deletes too, but never bucket management.
+        await Client.SendAsync(new OssCall(HttpMethod.Put, bucket).Q("acl").H("x-oss-acl", "public-read-write"));
+        Assert.Equal(200, await Status(Anonymous(HttpMethod.Put, "anon").WithBody("by nobody")));
+        Assert.Equal("by nobody", (await Client.GetAsync(bucket, "anon")).Text);
+        Assert.Equal(200, await Status(Anonymous(HttpMethod.Put, "anon-copy").H("x-oss-copy-source", $"/{bucket}/anon")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Put, "stolen").H("x-oss-copy-source", $"/{bucket}/secret")));
+        Assert.Equal(204, await Status(Anonymous(HttpMethod.Delete, "anon")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Put).Q("acl").H("x-oss-acl", "private")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Delete)));
+        Assert.Equal(403, await Status(new OssCall(HttpMethod.Get, null) { Signing = Signing.None }));
+        Assert.Equal("NoSuchBucket", (await Client.SendAsync(new OssCall(HttpMethod.Get, "no-such-public-bucket", "k") { Signing = Signing.None })).ErrorCode);
+    }
+
     [Theory]
     [InlineData(Signing.V1, false)]
     [InlineData(Signing.V4, false)]

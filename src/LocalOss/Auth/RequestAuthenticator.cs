@@ -68,7 +68,8 @@ internal sealed class RequestAuthenticator
             return;
         }
 
-        throw Errors.AccessDenied("You have no right to access this object because of bucket acl.", "0003-00000001");
+        // No signature: an anonymous request, which the bucket's and object's ACLs may allow (OssService decides).
+        request.Anonymous = true;
     }
 
     private void VerifyV1Header(OssRequest request, string authorization)

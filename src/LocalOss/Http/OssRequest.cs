@@ -40,6 +40,9 @@ internal sealed class OssRequest
 
     public LocalOssAccount? Account { get; set; }
 
+    /// <summary>No signature at all: allowed only where a public-read or public-read-write ACL allows it.</summary>
+    public bool Anonymous { get; set; }
+
     public string OwnerId { get; set; } = "";
 
     /// <summary>Host for <c>HostId</c> in errors.</summary>

@@ -28,7 +28,17 @@ internal sealed partial class OssService
         _time = time;
     }
 
-    public Task ExecuteAsync(OssRequest r, CancellationToken ct)
+    public async Task ExecuteAsync(OssRequest r, CancellationToken ct)
+    {
+        if (r.Anonymous)
+        {
+            await AuthorizeAnonymousAsync(r, ct).ConfigureAwait(false);
+        }
+
+        await DispatchAsync(r, ct).ConfigureAwait(false);
+    }
+
+    private Task DispatchAsync(OssRequest r, CancellationToken ct)
     {
         if (r.Key is not null && Names.KeyByteCount(r.Key) > Names.MaxKeyBytes)
         {
