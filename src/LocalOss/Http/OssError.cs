@@ -207,6 +207,10 @@ internal static class Errors
         new(501, "NotImplemented", $"LocalOss does not implement this OSS feature (the {subresource} sub-resource).", "0000-00000501",
             ("Subresource", subresource));
 
+    /// <summary>A PostObject policy that is not Base64 JSON with an expiration and conditions.</summary>
+    public static OssError InvalidPolicyDocument(string detail) =>
+        new(400, "InvalidPolicyDocument", "Invalid Policy: " + detail, "0002-00000305");
+
     public static OssError MethodNotAllowed(string method) =>
         new(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", "0000-00000405", ("Method", method));
 

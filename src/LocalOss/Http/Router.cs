@@ -22,9 +22,20 @@ internal static class Router
     // document processing, SelectObject, LiveChannel, callbacks are not run either but do not change the answer).
     private static readonly string[] UnsupportedObjectSubresources = ["x-oss-process", "x-oss-async-process", "live", "objectInfo"];
 
+    /// <summary>A browser form upload (PostObject): a POST to the bucket with a multipart/form-data body.</summary>
+    private static bool IsForm(OssRequest r) =>
+        r.Header("Content-Type") is { } type && type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The first query key naming a feature LocalOss does not implement, if any.</summary>
     public static string? UnsupportedSubresource(OssRequest r)
     {
+        // Upload callbacks (x-oss-callback, or callback in a presigned URL): LocalOss calls no server, and an answer
+        // without the callback's body would only fail later in the SDK (ali-oss parses it as JSON).
+        if (r.Header("x-oss-callback") is not null || r.Has("callback"))
+        {
+            return "callback";
+        }
+
         var names = r.Bucket is null ? ["regionList"] : r.Key is null ? UnsupportedBucketSubresources : UnsupportedObjectSubresources;
         foreach (var name in names)
         {
@@ -69,6 +80,7 @@ internal static class Router
                 "GET" => "ListObjects",
                 "HEAD" => "GetBucketInfo",
                 "POST" when r.Has("delete") => "DeleteMultipleObjects",
+                "POST" when IsForm(r) => "PostObject",
                 "POST" when r.Has("wormExtend") => "ExtendBucketWorm",
                 "POST" when r.Has("wormId") => "CompleteBucketWorm",
                 "POST" when r.Has("worm") => "InitiateBucketWorm",

@@ -8,54 +8,63 @@ internal sealed partial class OssService
 {
     private async Task PutObjectAsync(OssRequest r, CancellationToken ct)
     {
-        var bucketName = BucketName(r);
-        var key = KeyOf(r);
         var write = ParseWriteHeaders(r);
         await RequireBucketAsync(r, ct).ConfigureAwait(false);
         var staged = await StageBodyAsync(r, ct).ConfigureAwait(false);
         try
         {
-            var stored = await _store.WriteAsync(s =>
-            {
-                var bucket = CheckBucket(r, s.GetBucket(bucketName));
-                GuardOverwrite(s, bucket, key, write.ForbidOverwrite);
-                var segments = s.Publish(staged);
-                var record = new ObjectRecord
-                {
-                    Bucket = bucketName,
-                    Key = key,
-                    Size = staged.Length,
-                    ETag = staged.Md5Hex,
-                    Crc64 = staged.Crc64,
-                    ContentType = write.ContentType,
-                    LastModified = Now,
-                    Headers = write.Headers,
-                    Tags = write.Tags ?? [],
-                    StorageClass = write.StorageClass ?? bucket.StorageClass,
-                    Acl = write.Acl ?? "default",
-                    Sse = write.Sse,
-                    SseKeyId = write.SseKeyId,
-                    SseDataEncryption = write.SseDataEncryption,
-                    Segments = segments,
-                };
-                return (Bucket: bucket, Record: s.WriteObject(bucket, record));
-            }, ct).ConfigureAwait(false);
-            var h = r.Http.Response.Headers;
-            h.ETag = Quote(stored.Record.ETag);
-            h["Content-MD5"] = Convert.ToBase64String(staged.Md5);
-            h["x-oss-hash-crc64ecma"] = stored.Record.Crc64.ToString(CultureInfo.InvariantCulture);
-            if (stored.Bucket.IsVersioned)
-            {
-                h["x-oss-version-id"] = stored.Record.VersionId;
-            }
-
-            SetEncryptionHeaders(h, write.Sse, write.SseKeyId, write.SseDataEncryption);
+            await StoreUploadAsync(r, KeyOf(r), write, staged, ct).ConfigureAwait(false);
+            r.Http.Response.Headers["Content-MD5"] = Convert.ToBase64String(staged.Md5);
             Ok(r);
         }
         finally
         {
             _store.Blobs.Discard(staged);
         }
+    }
+
+    /// <summary>
+    /// Publishes an uploaded body (PutObject, PostObject) as the new current version of <paramref name="key"/>, in
+    /// one transaction with the overwrite checks, and sets the answer's ETag, CRC-64, version and SSE headers.
+    /// </summary>
+    private async Task<ObjectRecord> StoreUploadAsync(OssRequest r, string key, WriteHeaders write, StagedBlob staged, CancellationToken ct)
+    {
+        var bucketName = BucketName(r);
+        var stored = await _store.WriteAsync(s =>
+        {
+            var bucket = CheckBucket(r, s.GetBucket(bucketName));
+            GuardOverwrite(s, bucket, key, write.ForbidOverwrite);
+            var segments = s.Publish(staged);
+            var record = new ObjectRecord
+            {
+                Bucket = bucketName,
+                Key = key,
+                Size = staged.Length,
+                ETag = staged.Md5Hex,
+                Crc64 = staged.Crc64,
+                ContentType = write.ContentType,
+                LastModified = Now,
+                Headers = write.Headers,
+                Tags = write.Tags ?? [],
+                StorageClass = write.StorageClass ?? bucket.StorageClass,
+                Acl = write.Acl ?? "default",
+                Sse = write.Sse,
+                SseKeyId = write.SseKeyId,
+                SseDataEncryption = write.SseDataEncryption,
+                Segments = segments,
+            };
+            return (Bucket: bucket, Record: s.WriteObject(bucket, record));
+        }, ct).ConfigureAwait(false);
+        var h = r.Http.Response.Headers;
+        h.ETag = Quote(stored.Record.ETag);
+        h["x-oss-hash-crc64ecma"] = stored.Record.Crc64.ToString(CultureInfo.InvariantCulture);
+        if (stored.Bucket.IsVersioned)
+        {
+            h["x-oss-version-id"] = stored.Record.VersionId;
+        }
+
+        SetEncryptionHeaders(h, write.Sse, write.SseKeyId, write.SseDataEncryption);
+        return stored.Record;
     }
 
     /// <summary>Streams the body to a staged blob and checks Content-MD5; nothing is visible until published.</summary>
