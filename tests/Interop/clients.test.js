@@ -162,3 +162,26 @@ describe('timeout', () => {
     assert.equal((await client.get('slow')).content.toString(), 'x');
   });
 });
+
+describe('faults (LocalOss admin endpoint) as ali-oss sees them', () => {
+  test('retryMax retries a dropped connection; a 503 SlowDown is an error object, also for HEAD', async () => {
+    const bucket = bucketName('faults');
+    const options = clientOptions(server, { ip: true, v4: true });
+    await new OSS(options).putBucket(bucket);
+    const client = new OSS({ ...options, bucket });
+    await client.put('k', Buffer.from('survives'));
+    try {
+      await server.admin('PUT', 'faults', { seed: 3, rules: [{ operation: 'GetObject', kind: 'DropConnection', count: 1 }] });
+      const retrying = new OSS({ ...options, bucket, retryMax: 2 });
+      assert.equal((await retrying.get('k')).content.toString(), 'survives');
+      await server.admin('PUT', 'faults', { seed: 3, rules: [{ operation: 'PutObject', kind: 'SlowDown', count: 1 }, { operation: 'HeadObject', kind: 'SlowDown', count: 1 }] });
+      await rejectsWithOss(client.put('k', Buffer.from('x')), { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' });
+      await rejectsWithOss(client.head('k'), { status: 503, code: 'SlowDown' });
+      const counters = await server.admin('GET', 'counters');
+      assert.ok(counters.operations.GetObject >= 2);
+    } finally {
+      await server.admin('DELETE', 'faults');
+    }
+    assert.equal((await client.get('k')).content.toString(), 'survives');
+  });
+});
