@@ -57,6 +57,15 @@ for (const variant of variants) {
       await rejectsWithOss(unknown.head('exists'), { status: 403, code: 'InvalidAccessKeyId', ec: '0002-00000002' });
     });
 
+    test('SignatureDoesNotMatch for a 1023-byte key still reaches ali-oss intact (get, head, getStream)', async () => {
+      // Its string to sign is several KiB: x-oss-err must stay within what Node's HTTP parser accepts.
+      const wrongSecret = new OSS(clientOptions(server, variant, { bucket, accessKeySecret: 'not-the-secret' }));
+      const key = '数'.repeat(341);
+      for (const call of [() => wrongSecret.get(key), () => wrongSecret.head(key), () => wrongSecret.getStream(key)]) {
+        await rejectsWithOss(call(), { status: 403, code: 'SignatureDoesNotMatch', ec: '0002-00000040' });
+      }
+    });
+
     test('RequestTimeTooSkewed for a client clock 20 minutes off (ali-oss amendTimeSkewed)', async () => {
       const skewed = new OSS(clientOptions(server, variant, { bucket, amendTimeSkewed: -20 * 60 * 1000 }));
       const error = await rejectsWithOss(skewed.get('exists'), { status: 403, code: 'RequestTimeTooSkewed', ec: '0002-00000504' });

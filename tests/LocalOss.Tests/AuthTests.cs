@@ -130,6 +130,38 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
             Assert.StartsWith("OSS4-HMAC-SHA256\n", stringToSign, StringComparison.Ordinal);
             Assert.Contains("/cn-hangzhou/oss/aliyun_v4_request", stringToSign, StringComparison.Ordinal);
         }
+
+        // The same error in x-oss-err, which every error answer carries.
+        Assert.Equal(answer.Text, Encoding.UTF8.GetString(Convert.FromBase64String(answer.Header("x-oss-err")!)));
+    }
+
+    [Theory]
+    [InlineData(Signing.V1)]
+    [InlineData(Signing.V4)]
+    public async Task A_long_error_keeps_x_oss_err_small_enough_for_http_clients(Signing signing)
+    {
+        // A 1023-byte key makes SignatureDoesNotMatch's string to sign (and its bytes in hex) several KiB: Node's
+        // HTTP parser allows 16 KiB of headers in all, so x-oss-err then carries the error without its extras.
+        var key = new string('数', 341);
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Head })
+        {
+            var answer = await Client.SendAsync(new OssCall(method, Bucket, key)
+            {
+                Signing = signing,
+                Credentials = new OssCredentials(LocalOssOptions.DefaultAccessKeyId, "wrong-secret"),
+            });
+            Assert.Equal(403, answer.Status);
+            var err = answer.Header("x-oss-err")!;
+            Assert.InRange(err.Length, 1, 4096);
+            var compact = System.Xml.Linq.XDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(err))).Root!;
+            Assert.Equal("SignatureDoesNotMatch", compact.Element("Code")!.Value);
+            Assert.Equal("0002-00000040", compact.Element("EC")!.Value);
+            Assert.Null(compact.Element("StringToSign"));
+            if (method == HttpMethod.Get)
+            {
+                Assert.NotNull(answer.X("StringToSign"));
+            }
+        }
     }
 
     [Theory]

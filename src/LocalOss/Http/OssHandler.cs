@@ -131,23 +131,19 @@ internal sealed partial class OssHandler
         }
 
         response.Headers["x-oss-ec"] = error.Ec;
-        var xml = new XmlOut().Open("Error")
-            .Element("Code", error.Code)
-            .Element("Message", error.Message)
-            .Element("RequestId", requestId)
-            .Element("HostId", request?.HostId ?? http.Request.Host.Host);
-        foreach (var (name, value) in error.Extra)
+        var hostId = request?.HostId ?? http.Request.Host.Host;
+        var body = Encoding.UTF8.GetBytes(ErrorXml(error, requestId, hostId, withExtra: true));
+        // HEAD answers carry no body, so SDKs read the error from x-oss-err; clients that hand a GET's body to the
+        // caller as a stream (ali-oss getStream) read it from there too, so every error answer carries it. Node's
+        // HTTP parser refuses headers beyond 16 KiB in all: a long error (SignatureDoesNotMatch's string to sign
+        // for a 1023-byte key) goes without its extra elements in the header, whose full form is in the body.
+        var err = Convert.ToBase64String(body);
+        if (err.Length > MaxErrHeaderLength)
         {
-            xml.Element(name, value);
+            err = Convert.ToBase64String(Encoding.UTF8.GetBytes(ErrorXml(error, requestId, hostId, withExtra: false)));
         }
 
-        xml.Element("EC", error.Ec)
-            .Element("RecommendDoc", "https://api.aliyun.com/troubleshoot?q=" + error.Ec)
-            .Close("Error");
-        var body = Encoding.UTF8.GetBytes(xml.ToString());
-        // HEAD answers carry no body, so SDKs read the error from x-oss-err; clients that hand a GET's body to the
-        // caller as a stream (ali-oss getStream) read it from there too, so every error answer carries it.
-        response.Headers["x-oss-err"] = Convert.ToBase64String(body);
+        response.Headers["x-oss-err"] = err;
         if (HttpMethods.IsHead(http.Request.Method))
         {
             return;
@@ -156,6 +152,30 @@ internal sealed partial class OssHandler
         response.ContentType = "application/xml";
         response.ContentLength = body.Length;
         await response.Body.WriteAsync(body, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Largest x-oss-err value sent with every extra element (Base64 characters).</summary>
+    private const int MaxErrHeaderLength = 4096;
+
+    private static string ErrorXml(OssError error, string requestId, string hostId, bool withExtra)
+    {
+        var xml = new XmlOut().Open("Error")
+            .Element("Code", error.Code)
+            .Element("Message", error.Message)
+            .Element("RequestId", requestId)
+            .Element("HostId", hostId);
+        if (withExtra)
+        {
+            foreach (var (name, value) in error.Extra)
+            {
+                xml.Element(name, value);
+            }
+        }
+
+        return xml.Element("EC", error.Ec)
+            .Element("RecommendDoc", "https://api.aliyun.com/troubleshoot?q=" + error.Ec)
+            .Close("Error")
+            .ToString();
     }
 
     /// <summary>24 upper-case hex characters, like OSS's request ids.</summary>
