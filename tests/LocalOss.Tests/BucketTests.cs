@@ -36,6 +36,7 @@ public sealed class BucketTests(ServerFixture fixture) : IClassFixture<ServerFix
 
         var list = await Client.SendAsync(new OssCall(HttpMethod.Get, null));
         var entry = list.Xml.Descendants("Bucket").Single(b => b.Element("Name")!.Value == bucket);
+        Assert.Empty((await Client.SendAsync(new OssCall(HttpMethod.Get, null).Q("tag-key", "team"))).Xml.Descendants("Bucket"));
         Assert.Equal("cn-shanghai", entry.Element("Region")!.Value);
         Assert.Equal("oss-cn-shanghai", entry.Element("Location")!.Value);
 

@@ -208,7 +208,10 @@ internal sealed partial class OssService
         var prefix = r.Q("prefix") ?? "";
         var marker = r.Q("marker") ?? "";
         var maxKeys = ParseInt(r, "max-keys", 100, 1, 1000);
-        var all = await _store.ReadAsync(s => s.ListBuckets(), ct).ConfigureAwait(false);
+        // Bucket tags are not implemented, so no bucket has any: a tag filter (ali-oss listBuckets {'tag-key': …})
+        // matches none, rather than being ignored and listing every bucket.
+        var tagFiltered = r.Has("tag-key") || r.Has("tag-value") || r.Has("tagging");
+        var all = tagFiltered ? [] : await _store.ReadAsync(s => s.ListBuckets(), ct).ConfigureAwait(false);
         var selected = all
             .Where(b => b.Name.StartsWith(prefix, StringComparison.Ordinal) && string.CompareOrdinal(b.Name, marker) > 0)
             .Take(maxKeys + 1)
