@@ -26,7 +26,7 @@ public sealed partial class OssClient
             StatusCode = (int)response.StatusCode,
             RequestId = ResponseReader.Header(response, OssHeaders.RequestId) ?? string.Empty,
             Headers = ResponseReader.AllHeaders(response),
-            Tags = new OssTagging(tags),
+            Tags = OssTagging.FromService(tags),
             VersionId = ResponseReader.Header(response, OssHeaders.VersionId),
         };
     }

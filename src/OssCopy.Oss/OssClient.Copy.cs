@@ -5,6 +5,9 @@ namespace OssCopy.Oss;
 
 public sealed partial class OssClient
 {
+    // Last-Modified has one-second resolution and the clocks may differ a little after skew correction.
+    private static readonly TimeSpan ConfirmationClockMargin = TimeSpan.FromMinutes(1);
+
     public async Task<CopyObjectResult> CopyObjectAsync(CopyObjectRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -30,7 +33,7 @@ public sealed partial class OssClient
         {
             // An earlier attempt may have succeeded and only its answer been lost: the destination then is our copy.
             // Decide by content (size and CRC-64 against the source), never by assumption.
-            var confirmed = await ConfirmOwnCopyAsync(request, ex, cancellationToken);
+            var confirmed = await ConfirmOwnCopyAsync(request, ex, state.FirstAttemptAt, cancellationToken);
             if (confirmed is null)
             {
                 throw;
@@ -82,15 +85,30 @@ public sealed partial class OssClient
         return state;
     }
 
-    private async Task<CopyObjectResult?> ConfirmOwnCopyAsync(CopyObjectRequest request, OssException conflict, CancellationToken cancellationToken)
+    /// <summary>
+    /// The destination is our own copy only if it has the source's size and CRC-64 and was written after our first
+    /// attempt (an older object with the same bytes is someone else's, and forbid-overwrite protected it). If either
+    /// HEAD fails, the original conflict is what the caller hears.
+    /// </summary>
+    private async Task<CopyObjectResult?> ConfirmOwnCopyAsync(CopyObjectRequest request, OssException conflict, DateTimeOffset? firstAttemptAt, CancellationToken cancellationToken)
     {
-        var source = await HeadObjectAsync(
-            new HeadObjectRequest { Bucket = request.SourceBucket ?? request.Bucket, Key = request.SourceKey, VersionId = request.SourceVersionId },
-            cancellationToken);
-        var destination = await HeadObjectAsync(new HeadObjectRequest { Bucket = request.Bucket, Key = request.Key }, cancellationToken);
+        HeadObjectResult source, destination;
+        try
+        {
+            source = await HeadObjectAsync(
+                new HeadObjectRequest { Bucket = request.SourceBucket ?? request.Bucket, Key = request.SourceKey, VersionId = request.SourceVersionId },
+                cancellationToken);
+            destination = await HeadObjectAsync(new HeadObjectRequest { Bucket = request.Bucket, Key = request.Key }, cancellationToken);
+        }
+        catch (OssException)
+        {
+            return null;
+        }
+
         var s = source.Properties;
         var d = destination.Properties;
-        var same = s.HashCrc64 is not null && s.HashCrc64 == d.HashCrc64 && s.ContentLength == d.ContentLength;
+        var writtenByUs = firstAttemptAt is null || d.LastModified is null || d.LastModified >= firstAttemptAt.Value - ConfirmationClockMargin;
+        var same = s.HashCrc64 is not null && s.HashCrc64 == d.HashCrc64 && s.ContentLength == d.ContentLength && writtenByUs;
         OssLog.CopyConflictAfterRetry(_logger, request.Bucket, request.Key, conflict.RequestId, same);
         if (!same)
         {

@@ -15,6 +15,7 @@ public sealed partial class OssClient
         OssValidation.ObjectKey(request.Key, nameof(request.Key));
         var state = NewState("InitiateMultipartUpload", "POST", request.Bucket, request.Key);
         state.Query.Add(new("uploads", string.Empty));
+        state.Query.Add(new("encoding-type", "url"));
         var headers = state.Headers;
         ObjectHeaders.Standard(headers, request.ContentType, request.CacheControl, request.ContentDisposition, request.ContentEncoding, request.Expires);
         ObjectHeaders.Metadata(headers, request.Metadata, nameof(request.Metadata));
@@ -24,13 +25,14 @@ public sealed partial class OssClient
         ObjectHeaders.Encryption(headers, request.ServerSideEncryption, request.ServerSideDataEncryption, request.ServerSideEncryptionKeyId, nameof(InitiateMultipartUploadRequest));
         using var response = await SendAsync(state, null, cancellationToken);
         var root = await OssXml.LoadRootAsync(response.Content, state.Operation, cancellationToken);
+        var keyEncoded = string.Equals(root.Text("EncodingType"), "url", StringComparison.OrdinalIgnoreCase);
         return new InitiateMultipartUploadResult
         {
             StatusCode = (int)response.StatusCode,
             RequestId = ResponseReader.Header(response, OssHeaders.RequestId) ?? string.Empty,
             Headers = ResponseReader.AllHeaders(response),
             Bucket = root.Text("Bucket") ?? request.Bucket,
-            Key = root.Text("Key") ?? request.Key,
+            Key = root.Decoded("Key", keyEncoded) ?? request.Key,
             UploadId = root.RequiredText("UploadId", state.Operation),
         };
     }
@@ -100,6 +102,7 @@ public sealed partial class OssClient
 
         var state = NewState("CompleteMultipartUpload", "POST", request.Bucket, request.Key);
         state.Query.Add(new("uploadId", request.UploadId));
+        state.Query.Add(new("encoding-type", "url"));
         ObjectHeaders.SetBool(state.Headers, OssHeaders.ForbidOverwrite, request.ForbidOverwrite);
         HttpContent? content = null;
         if (request.CompleteAll)
@@ -152,7 +155,15 @@ public sealed partial class OssClient
         OssValidation.NotEmpty(request.UploadId, nameof(request.UploadId));
         var state = NewState("AbortMultipartUpload", "DELETE", request.Bucket, request.Key);
         state.Query.Add(new("uploadId", request.UploadId));
-        return await SendEmptyAsync(state, null, cancellationToken);
+        try
+        {
+            return await SendEmptyAsync(state, null, cancellationToken);
+        }
+        catch (OssException ex) when (ex.ErrorCode == OssErrorCodes.NoSuchUpload && state.Attempts > 1)
+        {
+            // The upload is gone: an earlier attempt whose answer was lost aborted it, which is what was asked.
+            return new OssEmptyResult { StatusCode = 204, RequestId = ex.RequestId ?? string.Empty };
+        }
     }
 
     private static OssRequestState PartState(string operation, string bucket, string key, string uploadId, int partNumber)

@@ -55,7 +55,7 @@ public sealed partial class OssClient
         ObjectHeaders.SetDate(state.Headers, "If-Modified-Since", request.IfModifiedSince);
         ObjectHeaders.SetDate(state.Headers, "If-Unmodified-Since", request.IfUnmodifiedSince);
 
-        var response = await SendAsync(state, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+        var response = await SendAsync(state, null, cancellationToken, streamResponse: true);
         try
         {
             var properties = ResponseReader.Properties(response);

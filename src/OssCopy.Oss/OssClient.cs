@@ -75,13 +75,20 @@ public sealed partial class OssClient : IOssClient
     public static IOssSigner CreateSigner(OssSignatureVersion version) =>
         version == OssSignatureVersion.V1 ? new OssSignerV1() : new OssSignerV4();
 
-    /// <summary>Pooled connections sized for many parallel copies against one endpoint.</summary>
+    /// <summary>
+    /// Pooled connections sized for many parallel copies against one endpoint. Redirects are never followed, as in
+    /// the official SDKs: a bucket's website rules can redirect anywhere, and a followed redirect would carry the
+    /// security token there. Header values are UTF-8 both ways, as OSS stores metadata.
+    /// </summary>
     public static SocketsHttpHandler CreatePrimaryHandler() => new()
     {
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         MaxConnectionsPerServer = 256,
         AutomaticDecompression = System.Net.DecompressionMethods.None,
         ConnectTimeout = TimeSpan.FromSeconds(15),
+        AllowAutoRedirect = false,
+        RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8,
+        ResponseHeaderEncodingSelector = (_, _) => Encoding.UTF8,
     };
 
     private static OssRequestState NewState(string operation, string method, string? bucket, string? key) =>
@@ -92,8 +99,9 @@ public sealed partial class OssClient : IOssClient
         OssRequestState state,
         HttpContent? content,
         CancellationToken cancellationToken,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+        bool streamResponse = false)
     {
+        state.BufferResponse = !streamResponse;
         var request = new HttpRequestMessage(new HttpMethod(state.Method), BuildUri(state)) { Content = content };
         request.Options.Set(OssRequestState.OptionsKey, state);
         if (content is OssBodyContent body)
@@ -105,12 +113,15 @@ public sealed partial class OssClient : IOssClient
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, completion, cancellationToken);
+            // The signing handler has read the body inside the attempt (unless streaming), so timeouts and retries cover it.
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or Polly.Timeout.TimeoutRejectedException
+                                   && !cancellationToken.IsCancellationRequested)
         {
             OssLog.Unreachable(_logger, state.Operation, state.Bucket, state.Key, state.Attempts, ex.Message);
-            throw new OssException(0, "RequestFailed", $"{state.Operation} could not reach OSS after {state.Attempts} attempt(s): {ex.Message}", null, innerException: ex);
+            var code = ex is OperationCanceledException or Polly.Timeout.TimeoutRejectedException ? "RequestTimeout" : "RequestFailed";
+            throw new OssException(0, code, $"{state.Operation} could not reach OSS after {state.Attempts} attempt(s): {ex.Message}", null, innerException: ex);
         }
 
         var requestId = ResponseReader.Header(response, OssHeaders.RequestId);

@@ -42,7 +42,10 @@ public static class OssServiceCollectionExtensions
 
         var builder = services.AddHttpClient<IOssClient, OssClient>(HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(OssClient.CreatePrimaryHandler)
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // The default logging handler sits between signing and the socket and re-formats the headers it reads
+            // (Content-Type spacing), breaking the signature; the client logs each request itself.
+            .RemoveAllLoggers();
         builder.AddResilienceHandler("oss-retry", (pipeline, context) =>
         {
             var options = context.ServiceProvider.GetRequiredService<IOptions<OssClientOptions>>().Value;

@@ -9,11 +9,22 @@ public sealed class OssTagging : IEquatable<OssTagging>
     private readonly List<KeyValuePair<string, string>> _tags;
 
     public OssTagging(IEnumerable<KeyValuePair<string, string>> tags, string paramName = "tags")
+        : this(tags, paramName, validate: true)
+    {
+    }
+
+    private OssTagging(IEnumerable<KeyValuePair<string, string>> tags, string paramName, bool validate)
     {
         ArgumentNullException.ThrowIfNull(tags);
         _tags = tags.ToList();
-        Validate(_tags, paramName);
+        if (validate)
+        {
+            Validate(_tags, paramName);
+        }
     }
+
+    /// <summary>Tags as OSS answered them: what the service holds is reported, not judged by our input rules.</summary>
+    internal static OssTagging FromService(IEnumerable<KeyValuePair<string, string>> tags) => new(tags, nameof(tags), validate: false);
 
     public static OssTagging Empty { get; } = new([]);
 
@@ -118,14 +129,15 @@ public sealed class OssTagging : IEquatable<OssTagging>
 
     private static string Decode(string part, string paramName)
     {
-        try
+        for (var i = part.IndexOf('%', StringComparison.Ordinal); i >= 0; i = part.IndexOf('%', i + 1))
         {
-            return Uri.UnescapeDataString(part);
+            if (i + 2 >= part.Length || !char.IsAsciiHexDigit(part[i + 1]) || !char.IsAsciiHexDigit(part[i + 2]))
+            {
+                throw new ArgumentException($"'{part}' is not valid percent-encoding.", paramName);
+            }
         }
-        catch (UriFormatException ex)
-        {
-            throw new ArgumentException($"'{part}' is not valid percent-encoding.", paramName, ex);
-        }
+
+        return Uri.UnescapeDataString(part);
     }
 
     private static string Truncate(string? s) => s is null ? string.Empty : s.Length <= 40 ? s : s[..40] + "…";

@@ -17,11 +17,7 @@ public sealed class OssClock(TimeProvider timeProvider)
 
     public DateTimeOffset UtcNow => timeProvider.GetUtcNow() + Offset;
 
-    /// <summary>Adopts the server's time as the reference; returns whether the offset changed.</summary>
-    public bool CorrectFrom(DateTimeOffset serverTime)
-    {
-        var offset = serverTime - timeProvider.GetUtcNow();
-        var previous = Interlocked.Exchange(ref _offsetTicks, offset.Ticks);
-        return previous != offset.Ticks;
-    }
+    /// <summary>Adopts the server's time as the reference.</summary>
+    public void CorrectFrom(DateTimeOffset serverTime) =>
+        Interlocked.Exchange(ref _offsetTicks, (serverTime - timeProvider.GetUtcNow()).Ticks);
 }

@@ -23,6 +23,15 @@ internal sealed class OssRequestState
     /// <summary>False when the body is a forward-only stream: it cannot be sent twice, so it is never retried.</summary>
     public bool Replayable { get; set; } = true;
 
+    /// <summary>Read the whole answer inside the attempt (all but streamed downloads), so a body cut short is retried.</summary>
+    public bool BufferResponse { get; set; } = true;
+
+    /// <summary>When the first attempt was signed, by the signing clock; a copy confirmed after a retry must be newer.</summary>
+    public DateTimeOffset? FirstAttemptAt { get; set; }
+
+    /// <summary>Set once a clock-skew answer has been retried: a second one is an error, not a loop.</summary>
+    public bool SkewRetried { get; set; }
+
     /// <summary>Attempts made so far (1 after the first send).</summary>
     public int Attempts { get; set; }
 

@@ -51,7 +51,8 @@ public static class OssRetryPipeline
 
         if (outcome.Exception is not null)
         {
-            return outcome.Exception is HttpRequestException or TimeoutRejectedException or IOException;
+            // A connect or attempt timeout surfaces as a cancellation that is not the caller's: retry it.
+            return outcome.Exception is HttpRequestException or TimeoutRejectedException or IOException or OperationCanceledException;
         }
 
         var response = outcome.Result!;

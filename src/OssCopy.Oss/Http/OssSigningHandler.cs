@@ -54,15 +54,30 @@ public sealed class OssSigningHandler(
             context.Query.Add(pair);
         }
 
+        state.FirstAttemptAt ??= context.SigningTime;
         signer.SignHeaders(context);
         ApplyHeaders(request, context.Headers);
 
         var response = await base.SendAsync(request, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.Forbidden && await IsClockSkewAsync(response, cancellationToken)
+        if (state.BufferResponse || !response.IsSuccessStatusCode)
+        {
+            try
+            {
+                await response.Content.LoadIntoBufferAsync(cancellationToken);
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+        }
+
+        if (response.StatusCode == HttpStatusCode.Forbidden && !state.SkewRetried && await IsClockSkewAsync(response, cancellationToken)
             && response.Headers.Date is { } serverTime)
         {
-            // Only a changed offset is worth another attempt; the same answer again means something else is wrong.
-            state.ClockCorrected = clock.CorrectFrom(serverTime);
+            // One corrected retry per request: a second skew answer means something else is wrong.
+            clock.CorrectFrom(serverTime);
+            state.ClockCorrected = state.SkewRetried = true;
         }
 
         return response;
@@ -109,8 +124,6 @@ public sealed class OssSigningHandler(
             return true;
         }
 
-        // Error bodies are small; buffering keeps the content readable for the error parser afterwards.
-        await response.Content.LoadIntoBufferAsync(cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         return body.Contains("<Code>" + OssErrorCodes.RequestTimeTooSkewed + "</Code>", StringComparison.Ordinal);
     }

@@ -33,14 +33,23 @@ internal static class ObjectHeaders
     public static void Standard(
         Dictionary<string, string> headers, string? contentType, string? cacheControl, string? contentDisposition, string? contentEncoding, string? expires)
     {
-        Set(headers, "Content-Type", contentType);
-        Set(headers, "Cache-Control", cacheControl);
-        Set(headers, "Content-Disposition", contentDisposition);
-        Set(headers, "Content-Encoding", contentEncoding);
-        Set(headers, "Expires", expires);
+        foreach (var (name, value) in new[] { ("Content-Type", contentType), ("Cache-Control", cacheControl), ("Content-Disposition", contentDisposition), ("Content-Encoding", contentEncoding), ("Expires", expires) })
+        {
+            if (value is not null)
+            {
+                CheckValue(value, name, name.Replace("-", string.Empty, StringComparison.Ordinal));
+                headers[name] = value;
+            }
+        }
     }
 
-    /// <summary>User metadata: names are HTTP tokens (sent lower-case, as OSS stores them), values printable ASCII.</summary>
+    /// <summary>OSS's limit on all user metadata of an object, names and values together.</summary>
+    public const int MaxMetadataBytes = 8 * 1024;
+
+    /// <summary>
+    /// User metadata: names of letters, digits and '-' (sent lower-case, as OSS stores them); values any UTF-8 text
+    /// without control characters (OSS keeps header bytes as UTF-8); at most 8 KB in all.
+    /// </summary>
     public static void Metadata(Dictionary<string, string> headers, IReadOnlyDictionary<string, string>? metadata, string paramName)
     {
         if (metadata is null)
@@ -48,19 +57,31 @@ internal static class ObjectHeaders
             return;
         }
 
+        var total = 0;
         foreach (var (name, value) in metadata)
         {
-            if (string.IsNullOrEmpty(name) || !name.All(IsTokenChar))
+            if (string.IsNullOrEmpty(name) || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             {
-                throw new ArgumentException($"'{name}' is not a valid metadata name (letters, digits, '-', '_' and similar HTTP token characters).", paramName);
+                throw new ArgumentException($"'{name}' is not a valid metadata name: letters, digits and '-' only.", paramName);
             }
 
-            if (value is null || value.Any(c => c is < ' ' or > '~'))
-            {
-                throw new ArgumentException($"The value of metadata '{name}' must be printable ASCII (encode other text yourself).", paramName);
-            }
-
+            CheckValue(value, $"metadata '{name}'", paramName);
+            total += System.Text.Encoding.UTF8.GetByteCount(name) + System.Text.Encoding.UTF8.GetByteCount(value);
             headers[OssHeaders.MetaPrefix + name.ToLowerInvariant()] = value;
+        }
+
+        if (total > MaxMetadataBytes)
+        {
+            throw new ArgumentException($"The user metadata is {total} bytes; OSS allows at most {MaxMetadataBytes}.", paramName);
+        }
+    }
+
+    /// <summary>A header value must not smuggle a line break or other control character into the request.</summary>
+    public static void CheckValue(string? value, string what, string paramName)
+    {
+        if (value is null || value.Any(char.IsControl))
+        {
+            throw new ArgumentException($"The value of {what} must be text without control characters.", paramName);
         }
     }
 
@@ -112,8 +133,6 @@ internal static class ObjectHeaders
         return range.ToString();
     }
 
-    private static bool IsTokenChar(char c) =>
-        c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.' or '!' or '#' or '$' or '%' or '&' or '\'' or '*' or '+' or '^' or '`' or '|' or '~';
 
     public static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

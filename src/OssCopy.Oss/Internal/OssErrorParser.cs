@@ -9,7 +9,7 @@ namespace OssCopy.Oss.Internal;
 /// Builds an <see cref="OssException"/> from an error answer: the XML body, or for HEAD (no body) the
 /// <c>x-oss-err</c> header (Base64 of the XML) and <c>x-oss-ec</c>; every secret used to sign is scrubbed.
 /// </summary>
-internal static class OssErrorParser
+internal static partial class OssErrorParser
 {
     private const int MaxBodyChars = 64 * 1024;
 
@@ -50,7 +50,7 @@ internal static class OssErrorParser
             body = DecodeBase64(encoded);
         }
 
-        body = Scrub(body, secrets);
+        body = Scrub(DropByteEchoes(body), secrets);
         if (!string.IsNullOrWhiteSpace(body) && TryParseXml(body) is { } root && root.Name.LocalName == "Error")
         {
             var details = root.Elements()
@@ -100,6 +100,16 @@ internal static class OssErrorParser
 
         return text;
     }
+
+    /// <summary>
+    /// Removes <c>StringToSignBytes</c> and <c>CanonicalRequestBytes</c>: hex dumps of what was signed, which hold the
+    /// security token in a form no text replacement finds. The readable StringToSign stays (scrubbed) for debugging.
+    /// </summary>
+    private static string? DropByteEchoes(string? body) =>
+        body is null ? null : ByteEchoes().Replace(body, string.Empty);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"<(\w+Bytes)>[^<]*</\1>")]
+    private static partial System.Text.RegularExpressions.Regex ByteEchoes();
 
     private static string FallbackCode(int status, string? ec)
     {

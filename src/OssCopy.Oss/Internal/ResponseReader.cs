@@ -6,11 +6,15 @@ namespace OssCopy.Oss.Internal;
 /// <summary>Reads the headers of an OSS answer into the result models.</summary>
 internal static class ResponseReader
 {
+    /// <summary>
+    /// A header exactly as received (all values joined by ','): the non-validated view, because typed parsing
+    /// re-formats values (<c>text/plain;charset=UTF-8</c> → <c>text/plain; charset=UTF-8</c>) and drops some.
+    /// </summary>
     public static string? Header(HttpResponseMessage response, string name)
     {
-        if (response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values))
+        if (response.Headers.NonValidated.TryGetValues(name, out var values) || response.Content.Headers.NonValidated.TryGetValues(name, out values))
         {
-            return values.FirstOrDefault();
+            return values.Count == 1 ? values.ToString() : string.Join(",", values);
         }
 
         return null;
@@ -19,7 +23,7 @@ internal static class ResponseReader
     public static IReadOnlyDictionary<string, string> AllHeaders(HttpResponseMessage response)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
         {
             headers[name] = string.Join(",", values);
         }
@@ -43,7 +47,7 @@ internal static class ResponseReader
     public static OssObjectProperties Properties(HttpResponseMessage response)
     {
         var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, values) in response.Headers)
+        foreach (var (name, values) in response.Headers.NonValidated)
         {
             if (name.StartsWith(OssHeaders.MetaPrefix, StringComparison.OrdinalIgnoreCase))
             {

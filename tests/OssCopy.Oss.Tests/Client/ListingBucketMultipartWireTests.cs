@@ -144,13 +144,13 @@ public class ListingBucketMultipartWireTests
         await client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { Bucket = "dest", Key = "big", UploadId = init.UploadId });
 
         var r = handler.Requests;
-        Assert.Equal(("POST", "/big?uploads"), (r[0].Method, r[0].PathAndQuery));
+        Assert.Equal(("POST", "/big?uploads&encoding-type=url"), (r[0].Method, r[0].PathAndQuery));
         Assert.Equal(("a=1", "video/mp4", "v", "AES256", "IA"), (r[0].Header("x-oss-tagging"), r[0].Header("Content-Type"), r[0].Header("x-oss-meta-m"), r[0].Header("x-oss-server-side-encryption"), r[0].Header("x-oss-storage-class")));
         Assert.Equal("0004B9894A22E5B1888A1E29F823****", init.UploadId);
         Assert.Equal(("PUT", "/big?partNumber=2&uploadId=0004B9894A22E5B1888A1E29F823%2A%2A%2A%2A"), (r[1].Method, r[1].PathAndQuery));
         Assert.Equal(("/src/dir/src%20obj", "bytes=104857600-209715199", "\"E\""), (r[1].Header("x-oss-copy-source"), r[1].Header("x-oss-copy-source-range"), r[1].Header("x-oss-copy-source-if-match")));
         Assert.Equal(("\"5B3C\"", "sv"), (part.ETag, part.SourceVersionId));
-        Assert.Equal(("POST", "/big?uploadId=0004B9894A22E5B1888A1E29F823%2A%2A%2A%2A"), (r[2].Method, r[2].PathAndQuery));
+        Assert.Equal(("POST", "/big?uploadId=0004B9894A22E5B1888A1E29F823%2A%2A%2A%2A&encoding-type=url"), (r[2].Method, r[2].PathAndQuery));
         Assert.Equal("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"1111\"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>\"5B3C\"</ETag></Part></CompleteMultipartUpload>", r[2].BodyText);
         Assert.Equal(("demo/multipart.data", "\"097DE4-2\"", 7UL, "dv"), (done.Key, done.ETag, done.HashCrc64!.Value, done.VersionId));
         Assert.Equal(("DELETE", "/big?uploadId=0004B9894A22E5B1888A1E29F823%2A%2A%2A%2A"), (r[3].Method, r[3].PathAndQuery));
@@ -185,5 +185,32 @@ public class ListingBucketMultipartWireTests
         var error = await Assert.ThrowsAnyAsync<ArgumentException>(() => call(TestClients.Create(handler)));
         Assert.Equal(field, error.ParamName);
         Assert.Empty(handler.Requests);
+    }
+}
+
+public class AbortRetryTests
+{
+    [Fact]
+    public async Task An_abort_whose_first_answer_was_lost_meets_NoSuchUpload_and_counts_as_done()
+    {
+        var handler = new RecordingHandler()
+            .ThenThrow(new HttpRequestException("response lost"))
+            .ThenRespond(HttpStatusCode.NotFound, "<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><RequestId>r2</RequestId></Error>");
+
+        var result = await TestClients.Create(handler).AbortMultipartUploadAsync(new AbortMultipartUploadRequest { Bucket = "b-1", Key = "k", UploadId = "u" });
+
+        Assert.Equal((204, "r2"), (result.StatusCode, result.RequestId));
+    }
+
+    [Fact]
+    public async Task A_first_attempt_NoSuchUpload_is_an_error()
+    {
+        var handler = new RecordingHandler()
+            .ThenRespond(HttpStatusCode.NotFound, "<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><RequestId>r1</RequestId></Error>");
+
+        var error = await Assert.ThrowsAsync<OssException>(() =>
+            TestClients.Create(handler).AbortMultipartUploadAsync(new AbortMultipartUploadRequest { Bucket = "b-1", Key = "k", UploadId = "u" }));
+
+        Assert.Equal("NoSuchUpload", error.ErrorCode);
     }
 }

@@ -63,7 +63,8 @@ public sealed class RecordingHandler : HttpMessageHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, values) in request.Headers)
+        // The non-validated view: enumerating typed headers would re-format them, hiding what really goes on the wire.
+        foreach (var (name, values) in request.Headers.NonValidated)
         {
             headers[name] = string.Join(",", values);
         }
@@ -71,7 +72,7 @@ public sealed class RecordingHandler : HttpMessageHandler
         byte[] body = [];
         if (request.Content is not null)
         {
-            foreach (var (name, values) in request.Content.Headers)
+            foreach (var (name, values) in request.Content.Headers.NonValidated)
             {
                 headers[name] = string.Join(",", values);
             }
