@@ -51,10 +51,15 @@ async function startLocalOss(extraArgs = []) {
       return response.status === 204 ? null : response.json();
     },
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      // A request that ended in an unexpected exception (an InternalError answer) is a LocalOss bug, whatever the
+      // test expected: fail the suite with what LocalOss logged.
+      const unexpected = output.split('\n').filter((line) => /Unexpected failure/.test(line));
+      if (unexpected.length > 0) throw new Error(`LocalOss logged unexpected failures:\n${unexpected.join('\n')}`);
     },
   };
 }

@@ -140,5 +140,11 @@ public sealed class PostObjectTests(ServerFixture fixture) : IClassFixture<Serve
         var malformed = await fixture.Http.PostAsync(new Uri(fixture.Server.BaseAddress, "/" + bucket + "/"),
             new StringContent("--x\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n--x--\r\n", Encoding.UTF8, "multipart/form-data"));
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        var noBoundary = new StringContent("x", Encoding.UTF8);
+        noBoundary.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data");
+        var unbounded = await fixture.Http.PostAsync(new Uri(fixture.Server.BaseAddress, "/" + bucket + "/"), noBoundary);
+        Assert.Equal(HttpStatusCode.BadRequest, unbounded.StatusCode);
+        Assert.Contains("<Code>MalformedPOSTRequest</Code>", await unbounded.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(fixture.Log.Entries);
     }
 }

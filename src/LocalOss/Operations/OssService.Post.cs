@@ -23,11 +23,13 @@ internal sealed partial class OssService
     /// </summary>
     private async Task PostObjectAsync(OssRequest r, CancellationToken ct)
     {
-        var contentType = MediaTypeHeaderValue.Parse(r.Header("Content-Type"));
-        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
-        if (string.IsNullOrEmpty(boundary))
+        var boundary = MediaTypeHeaderValue.TryParse(r.Header("Content-Type"), out var contentType)
+            ? HeaderUtilities.RemoveQuotes(contentType.Boundary).Value
+            : null;
+        // RFC 2046 allows boundaries of 1 to 70 characters.
+        if (string.IsNullOrEmpty(boundary) || boundary.Length > 70)
         {
-            throw MalformedPost("The multipart/form-data Content-Type has no boundary.");
+            throw MalformedPost("The multipart/form-data Content-Type has no valid boundary.");
         }
 
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
