@@ -283,6 +283,9 @@ public sealed class ObjectTests(ServerFixture fixture) : IClassFixture<ServerFix
         var quiet = await Client.SendAsync(new OssCall(HttpMethod.Post, bucket).Q("delete")
             .WithBody("<Delete><Quiet>true</Quiet><Object><Key>x</Key></Object></Delete>"));
         Assert.Empty(quiet.Xml.Descendants("Deleted"));
+        var empty = await Client.SendAsync(new OssCall(HttpMethod.Post, bucket).Q("delete").WithBody("<Delete><Object><Key></Key></Object></Delete>"));
+        Assert.Equal("InvalidObjectName", empty.ErrorCode);
+        Assert.Equal("The specified object is not valid: its name is empty.", empty.X("Message"));
     }
 
     [Fact]

@@ -324,7 +324,12 @@ internal sealed partial class OssService
 
         foreach (var (key, _) in targets)
         {
-            if (key.Length == 0 || Names.KeyByteCount(key) > Names.MaxKeyBytes)
+            if (key.Length == 0)
+            {
+                throw Errors.InvalidObjectName("The specified object is not valid: its name is empty.", "0016-00000002");
+            }
+
+            if (Names.KeyByteCount(key) > Names.MaxKeyBytes)
             {
                 throw Errors.KeyTooLong();
             }
