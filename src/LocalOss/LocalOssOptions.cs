@@ -43,6 +43,12 @@ public sealed partial class LocalOssOptions
     /// </summary>
     public IList<string> BaseHosts { get; } = new List<string>();
 
+    /// <summary>
+    /// Custom domain names bound to a bucket (OSS's CNAME binding): a request whose Host is one of these
+    /// names addresses that bucket, and its whole path is the key. What ali-oss sends with <c>cname: true</c>.
+    /// </summary>
+    public IDictionary<string, string> Cnames { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Buckets that exist from the start (created if missing, also on a persisted store).</summary>
     public IList<LocalOssBucketSeed> InitialBuckets { get; } = new List<LocalOssBucketSeed>();
 
@@ -53,6 +59,13 @@ public sealed partial class LocalOssOptions
     /// <summary>Smallest size of every part but the last at CompleteMultipartUpload; OSS requires 100 KiB.</summary>
     [Range(0, long.MaxValue)]
     public long MinMultipartPartSize { get; set; } = 100 * 1024;
+
+    /// <summary>
+    /// How long a RestoreObject of an Archive, Cold Archive or Deep Cold Archive object takes (minutes to hours on
+    /// OSS). Short by default, yet long enough that the restoring state (<c>x-oss-restore: ongoing-request="true"</c>,
+    /// 409 RestoreAlreadyInProgress) can be seen; zero restores at once.
+    /// </summary>
+    public TimeSpan RestoreDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Allowed clock difference for header-signed requests; OSS allows 15 minutes.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(15);
@@ -130,6 +143,19 @@ public sealed partial class LocalOssOptions
             {
                 problems.Add($"Initial bucket '{bucket.Name}' has an invalid region '{bucket.Region}'.");
             }
+        }
+
+        foreach (var (host, bucket) in Cnames)
+        {
+            if (string.IsNullOrWhiteSpace(host) || host.Contains(':', StringComparison.Ordinal) || !Storage.Names.IsValidBucketName(bucket))
+            {
+                problems.Add($"CNAME '{host}' must be a host name (no port) bound to a valid bucket name, not '{bucket}'.");
+            }
+        }
+
+        if (RestoreDelay < TimeSpan.Zero)
+        {
+            problems.Add("RestoreDelay cannot be negative.");
         }
 
         if (MaxClockSkew <= TimeSpan.Zero)

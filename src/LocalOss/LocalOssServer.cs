@@ -76,7 +76,8 @@ public sealed class LocalOssServer : IAsyncDisposable
             var accounts = options.EffectiveAccounts;
             var counters = new RequestCounters();
             var faults = new FaultInjector(options.Faults);
-            var service = new OssService(store, options, time);
+            var authenticator = new RequestAuthenticator(accounts, options.MaxClockSkew, time);
+            var service = new OssService(store, options, time, authenticator);
             await service.SeedBucketsAsync(options.InitialBuckets, OssService.DefaultOwner(accounts[0]), cancellationToken).ConfigureAwait(false);
 
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -106,7 +107,8 @@ public sealed class LocalOssServer : IAsyncDisposable
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocalOss");
             var baseHosts = options.BaseHosts.Select(h => h.ToLowerInvariant()).Append("localhost").Distinct(StringComparer.Ordinal).ToList();
-            var handler = new OssHandler(service, new RequestAuthenticator(accounts, options.MaxClockSkew, time), counters, faults, baseHosts, logger);
+            var cnames = options.Cnames.ToDictionary(c => c.Key.ToLowerInvariant(), c => c.Value, StringComparer.Ordinal);
+            var handler = new OssHandler(service, authenticator, counters, faults, baseHosts, cnames, time, logger);
             var admin = new AdminEndpoint(counters, faults);
             app.Run(http => http.Request.Path.StartsWithSegments(AdminEndpoint.Prefix, StringComparison.Ordinal)
                 ? admin.HandleAsync(http)

@@ -28,6 +28,41 @@ for (var i = 0; i < args.Length; i++)
             var spec = Next().Split(':', 2);
             options.InitialBuckets.Add(new LocalOssBucketSeed { Name = spec[0], Region = spec.Length > 1 ? spec[1] : null });
             break;
+        case "--account":
+            // ID:SECRET[:TOKEN]; with a token the key behaves as an STS key (every request must carry it).
+            var account = Next().Split(':', 3);
+            if (account.Length < 2)
+            {
+                Console.Error.WriteLine("--account needs ID:SECRET[:TOKEN].");
+                return 2;
+            }
+
+            var existing = options.Accounts.FirstOrDefault(a => a.AccessKeyId == account[0]);
+            if (existing is null)
+            {
+                existing = new LocalOssAccount { AccessKeyId = account[0], AccessKeySecret = account[1] };
+                options.Accounts.Add(existing);
+            }
+
+            if (account.Length == 3)
+            {
+                existing.SecurityTokens.Add(account[2]);
+            }
+
+            break;
+        case "--cname":
+            var binding = Next().Split('=', 2);
+            if (binding.Length != 2)
+            {
+                Console.Error.WriteLine("--cname needs HOST=BUCKET.");
+                return 2;
+            }
+
+            options.Cnames[binding[0]] = binding[1];
+            break;
+        case "--restore-delay":
+            options.RestoreDelay = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture));
+            break;
         case "--max-copy-size":
             options.MaxCopyObjectSourceSize = long.Parse(Next(), CultureInfo.InvariantCulture);
             break;
@@ -41,6 +76,10 @@ for (var i = 0; i < args.Length; i++)
                   --base-host HOST    extra host for virtual-hosted addressing ({bucket}.HOST)
                   --bucket NAME[:REGION]  create this bucket at start (repeatable)
                   --max-copy-size N   largest CopyObject source in bytes (default 5 GiB)
+                  --restore-delay S   seconds an archive RestoreObject takes (default 1; 0 = at once)
+                  --account ID:SECRET[:TOKEN]  accept this key (repeatable; replaces the development account,
+                                      so list it too to keep it); with TOKEN it is an STS key needing that token
+                  --cname HOST=BUCKET  bind a custom domain to a bucket (repeatable), as ali-oss cname:true uses it
                 Admin (loopback, no signature): /_localoss/health, /_localoss/counters, /_localoss/faults
                 """);
             return 0;
@@ -62,8 +101,8 @@ try
     Console.WriteLine($"""
         LocalOss listening on {server.BaseAddress}
           data:              {(options.DataDirectory is null ? "(in memory)" : Path.GetFullPath(options.DataDirectory))}
-          AccessKeyId:       {LocalOssOptions.DefaultAccessKeyId}
-          AccessKeySecret:   {LocalOssOptions.DefaultAccessKeySecret}
+          AccessKeyId:       {options.EffectiveAccounts[0].AccessKeyId}
+          AccessKeySecret:   {(options.Accounts.Count == 0 ? LocalOssOptions.DefaultAccessKeySecret : "(as given with --account)")}{(options.EffectiveAccounts.Count > 1 ? $"  (+{options.EffectiveAccounts.Count - 1} more accounts)" : "")}
           default region:    {options.DefaultRegion}
           path style:        {server.BaseAddress}bucket/key
           virtual-hosted:    Host: bucket.oss-{options.DefaultRegion}.aliyuncs.com  or  bucket.localhost:{server.Port}

@@ -15,11 +15,12 @@ function findBuiltDll() {
   return null;
 }
 
-async function startLocalOss() {
+// extraArgs: more command-line options (--account, --cname, --bucket …), as a user would start it.
+async function startLocalOss(extraArgs = []) {
   const dll = findBuiltDll();
   const args = dll
-    ? [dll, '--port', '0', '--in-memory']
-    : ['run', '--project', project, '--', '--port', '0', '--in-memory'];
+    ? [dll, '--port', '0', '--in-memory', ...extraArgs]
+    : ['run', '--project', project, '--', '--port', '0', '--in-memory', ...extraArgs];
   const child = spawn('dotnet', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const port = await new Promise((resolve, reject) => {
@@ -39,11 +40,26 @@ async function startLocalOss() {
   child.removeAllListeners('exit');
   return {
     port,
+    /** The admin endpoint (faults, counters): a JSON request to /_localoss/{path}. */
+    async admin(method, path, body) {
+      const response = await fetch(`http://127.0.0.1:${port}/_localoss/${path}`, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (response.status >= 300) throw new Error(`admin ${method} ${path}: ${response.status} ${await response.text()}`);
+      return response.status === 204 ? null : response.json();
+    },
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      // A request that ended in an unexpected exception (an InternalError answer) is a LocalOss bug, whatever the
+      // test expected: fail the suite with what LocalOss logged.
+      const unexpected = output.split('\n').filter((line) => /Unexpected failure/.test(line));
+      if (unexpected.length > 0) throw new Error(`LocalOss logged unexpected failures:\n${unexpected.join('\n')}`);
     },
   };
 }

@@ -130,6 +130,38 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
             Assert.StartsWith("OSS4-HMAC-SHA256\n", stringToSign, StringComparison.Ordinal);
             Assert.Contains("/cn-hangzhou/oss/aliyun_v4_request", stringToSign, StringComparison.Ordinal);
         }
+
+        // The same error in x-oss-err, which every error answer carries.
+        Assert.Equal(answer.Text, Encoding.UTF8.GetString(Convert.FromBase64String(answer.Header("x-oss-err")!)));
+    }
+
+    [Theory]
+    [InlineData(Signing.V1)]
+    [InlineData(Signing.V4)]
+    public async Task A_long_error_keeps_x_oss_err_small_enough_for_http_clients(Signing signing)
+    {
+        // A 1023-byte key makes SignatureDoesNotMatch's string to sign (and its bytes in hex) several KiB: Node's
+        // HTTP parser allows 16 KiB of headers in all, so x-oss-err then carries the error without its extras.
+        var key = new string('数', 341);
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Head })
+        {
+            var answer = await Client.SendAsync(new OssCall(method, Bucket, key)
+            {
+                Signing = signing,
+                Credentials = new OssCredentials(LocalOssOptions.DefaultAccessKeyId, "wrong-secret"),
+            });
+            Assert.Equal(403, answer.Status);
+            var err = answer.Header("x-oss-err")!;
+            Assert.InRange(err.Length, 1, 4096);
+            var compact = System.Xml.Linq.XDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(err))).Root!;
+            Assert.Equal("SignatureDoesNotMatch", compact.Element("Code")!.Value);
+            Assert.Equal("0002-00000040", compact.Element("EC")!.Value);
+            Assert.Null(compact.Element("StringToSign"));
+            if (method == HttpMethod.Get)
+            {
+                Assert.NotNull(answer.X("StringToSign"));
+            }
+        }
     }
 
     [Theory]
@@ -199,6 +231,50 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
         Assert.Equal("0003-00000001", answer.Header("x-oss-ec"));
     }
 
+    [Fact]
+    public async Task Anonymous_requests_are_allowed_where_the_acl_makes_things_public()
+    {
+        var bucket = await fixture.NewBucketAsync();
+        OssCall Anonymous(HttpMethod method, string? key = null) => new(method, bucket, key) { Signing = Signing.None };
+        async Task<int> Status(OssCall call) => (await Client.SendAsync(call)).Status;
+        await Client.PutAsync(bucket, "k", "public?");
+
+        // A private bucket: nothing, and the answer is AccessDenied even for a missing key.
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get, "k")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get, "missing")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get)));
+
+        // An object made public-read in a private bucket is readable, not writable.
+        await Client.SendAsync(new OssCall(HttpMethod.Put, bucket, "k").Q("acl").H("x-oss-object-acl", "public-read"));
+        Assert.Equal("public?", (await Client.SendAsync(Anonymous(HttpMethod.Get, "k"))).Text);
+        Assert.Equal(200, await Status(Anonymous(HttpMethod.Head, "k")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Put, "k").WithBody("overwrite")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Delete, "k")));
+
+        // A public-read bucket: objects and listings, a missing key is NoSuchKey; an object's private ACL wins.
+        await Client.SendAsync(new OssCall(HttpMethod.Put, bucket).Q("acl").H("x-oss-acl", "public-read"));
+        await Client.PutAsync(bucket, "secret", "s", c => c.H("x-oss-object-acl", "private"));
+        Assert.Equal(200, await Status(Anonymous(HttpMethod.Get)));
+        Assert.Equal(200, await Status(Anonymous(HttpMethod.Get).Q("list-type", "2")));
+        Assert.Equal("NoSuchKey", (await Client.SendAsync(Anonymous(HttpMethod.Get, "missing"))).ErrorCode);
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get, "secret")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Put, "new").WithBody("x")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get).Q("acl")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Get).Q("bucketInfo")));
+
+        // A public-read-write bucket: writes and deletes too, but never bucket management.
+        await Client.SendAsync(new OssCall(HttpMethod.Put, bucket).Q("acl").H("x-oss-acl", "public-read-write"));
+        Assert.Equal(200, await Status(Anonymous(HttpMethod.Put, "anon").WithBody("by nobody")));
+        Assert.Equal("by nobody", (await Client.GetAsync(bucket, "anon")).Text);
+        Assert.Equal(200, await Status(Anonymous(HttpMethod.Put, "anon-copy").H("x-oss-copy-source", $"/{bucket}/anon")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Put, "stolen").H("x-oss-copy-source", $"/{bucket}/secret")));
+        Assert.Equal(204, await Status(Anonymous(HttpMethod.Delete, "anon")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Put).Q("acl").H("x-oss-acl", "private")));
+        Assert.Equal(403, await Status(Anonymous(HttpMethod.Delete)));
+        Assert.Equal(403, await Status(new OssCall(HttpMethod.Get, null) { Signing = Signing.None }));
+        Assert.Equal("NoSuchBucket", (await Client.SendAsync(new OssCall(HttpMethod.Get, "no-such-public-bucket", "k") { Signing = Signing.None })).ErrorCode);
+    }
+
     [Theory]
     [InlineData(Signing.V1, false)]
     [InlineData(Signing.V4, false)]
@@ -217,7 +293,10 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
         var missing = await Client.SendAsync(Call(null));
         Assert.Equal(403, missing.Status);
         Assert.Equal("InvalidSecurityToken", missing.ErrorCode);
-        Assert.Equal("InvalidSecurityToken", (await Client.SendAsync(Call("forged"))).ErrorCode);
+        Assert.Equal("0002-00000003", missing.Header("x-oss-ec"));
+        var forged = await Client.SendAsync(Call("forged"));
+        Assert.Equal("InvalidSecurityToken", forged.ErrorCode);
+        Assert.Equal("0002-00000008", forged.Header("x-oss-ec"));
     }
 
     [Fact]

@@ -128,6 +128,8 @@ public sealed class CopyTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         var mismatch = await Client.CopyAsync(bucket, "src", bucket, "b", c => c.H("x-oss-copy-source-if-match", "\"ABC\""));
         Assert.Equal(412, mismatch.Status);
         Assert.Equal("PreconditionFailed", mismatch.ErrorCode);
+        // Named as ali-oss's own tests expect from OSS: "(condition: If-Match)", without the copy-source prefix.
+        Assert.Equal("If-Match", mismatch.X("Condition"));
         Assert.Equal(304, (await Client.CopyAsync(bucket, "src", bucket, "c", c => c.H("x-oss-copy-source-if-none-match", etag))).Status);
         Assert.Equal(200, (await Client.CopyAsync(bucket, "src", bucket, "d", c => c.H("x-oss-copy-source-if-none-match", "\"ABC\""))).Status);
         Assert.Equal(304, (await Client.CopyAsync(bucket, "src", bucket, "e", c => c.H("x-oss-copy-source-if-modified-since", Rfc(modified.AddMinutes(1))))).Status);

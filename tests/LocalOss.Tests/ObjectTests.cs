@@ -283,6 +283,9 @@ public sealed class ObjectTests(ServerFixture fixture) : IClassFixture<ServerFix
         var quiet = await Client.SendAsync(new OssCall(HttpMethod.Post, bucket).Q("delete")
             .WithBody("<Delete><Quiet>true</Quiet><Object><Key>x</Key></Object></Delete>"));
         Assert.Empty(quiet.Xml.Descendants("Deleted"));
+        var empty = await Client.SendAsync(new OssCall(HttpMethod.Post, bucket).Q("delete").WithBody("<Delete><Object><Key></Key></Object></Delete>"));
+        Assert.Equal("InvalidObjectName", empty.ErrorCode);
+        Assert.Equal("The specified object is not valid: its name is empty.", empty.X("Message"));
     }
 
     [Fact]
@@ -302,5 +305,41 @@ public sealed class ObjectTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.Equal("private", acl.X("Grant"));
         Assert.Equal("InvalidArgument", (await Client.PutAsync(bucket, "e2", "x", c => c.H("x-oss-storage-class", "Glacier"))).ErrorCode);
         Assert.Equal("InvalidArgument", (await Client.PutAsync(bucket, "e3", "x", c => c.H("x-oss-server-side-encryption", "ROT13"))).ErrorCode);
+    }
+
+    [Fact]
+    public async Task Keys_with_control_characters_are_listed_raw_and_deleted_in_bulk()
+    {
+        // ali-oss's own key-encoding test: raw control characters in the key, in the listing and in the
+        // DeleteMultipleObjects body (which ali-oss writes unescaped; OSS accepts it).
+        var bucket = await fixture.NewBucketAsync();
+        const string key = "k-\u0001\u000c\u0007Pc";
+        Assert.Equal(200, (await Client.PutAsync(bucket, key, "x")).Status);
+        var list = await Client.SendAsync(new OssCall(HttpMethod.Get, bucket));
+        Assert.Contains($"<Key>{key}</Key>", list.Text, StringComparison.Ordinal);
+
+        var delete = await Client.SendAsync(new OssCall(HttpMethod.Post, bucket).Q("delete")
+            .WithBody($"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Delete><Quiet>false</Quiet><Object><Key>{key}</Key></Object></Delete>"));
+        Assert.Equal(200, delete.Status);
+        Assert.Contains($"<Deleted><Key>{key}</Key></Deleted>", delete.Text, StringComparison.Ordinal);
+        Assert.Equal(404, (await Client.HeadAsync(bucket, key)).Status);
+    }
+
+    [Fact]
+    public async Task The_date_of_a_put_is_not_before_its_last_modified()
+    {
+        // ali-oss's own tests send a PUT's Date back as If-Modified-Since and expect 304: Date must come from the
+        // moment of the answer (not a once-a-second cache that can lag Last-Modified).
+        var bucket = await fixture.NewBucketAsync();
+        for (var i = 0; i < 40; i++)
+        {
+            var put = await Client.PutAsync(bucket, "dated", "x");
+            var date = put.Response.Headers.Date!.Value;
+            var head = await Client.HeadAsync(bucket, "dated");
+            Assert.True(head.Response.Content.Headers.LastModified <= date, $"Last-Modified {head.Response.Content.Headers.LastModified} after Date {date}");
+            var conditional = await Client.HeadAsync(bucket, "dated", c => c.H("If-Modified-Since", date.ToString("r", CultureInfo.InvariantCulture)));
+            Assert.Equal(304, conditional.Status);
+            await Task.Delay(29);
+        }
     }
 }

@@ -64,4 +64,39 @@ public sealed class PersistenceTests : IDisposable
             Assert.Equal(3, server.StoredBlobCount);
         }
     }
+
+    [Fact]
+    public async Task A_store_written_before_archive_restores_existed_opens_and_restores()
+    {
+        string bucket;
+        await using (var server = await LocalOssServer.StartAsync(Options()))
+        {
+            using var http = new HttpClient();
+            var client = new OssTestClient(http, server.BaseAddress);
+            bucket = OssTestClient.NewBucketName();
+            await client.CreateBucketAsync(bucket);
+            await client.PutAsync(bucket, "cold", "frozen", c => c.H("x-oss-storage-class", "Archive"));
+        }
+
+        // The schema as it was: no restore columns.
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "localoss.db")};Pooling=False"))
+        {
+            await db.OpenAsync();
+            using var drop = db.CreateCommand();
+            drop.CommandText = "ALTER TABLE objects DROP COLUMN restore_ready_ms; ALTER TABLE objects DROP COLUMN restore_expiry_ms; " +
+                               "ALTER TABLE versions DROP COLUMN restore_ready_ms; ALTER TABLE versions DROP COLUMN restore_expiry_ms;";
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        var options = Options();
+        options.RestoreDelay = TimeSpan.Zero;
+        await using (var server = await LocalOssServer.StartAsync(options))
+        {
+            using var http = new HttpClient();
+            var client = new OssTestClient(http, server.BaseAddress);
+            Assert.Equal("InvalidObjectState", (await client.GetAsync(bucket, "cold")).ErrorCode);
+            Assert.Equal(202, (await client.SendAsync(new OssCall(HttpMethod.Post, bucket, "cold").Q("restore"))).Status);
+            Assert.Equal("frozen", (await client.GetAsync(bucket, "cold")).Text);
+        }
+    }
 }

@@ -68,7 +68,8 @@ internal sealed class RequestAuthenticator
             return;
         }
 
-        throw Errors.AccessDenied("You have no right to access this object because of bucket acl.", "0003-00000001");
+        // No signature: an anonymous request, which the bucket's and object's ACLs may allow (OssService decides).
+        request.Anonymous = true;
     }
 
     private void VerifyV1Header(OssRequest request, string authorization)
@@ -243,6 +244,53 @@ internal sealed class RequestAuthenticator
         request.SigningRegion = scope.Region;
     }
 
+    /// <summary>
+    /// PostObject (a browser form upload) carries no Authorization: the form's fields sign its policy. V1
+    /// (<c>OSSAccessKeyId</c>, <c>Signature</c>): Base64 HMAC-SHA1 of the Base64 policy, as ali-oss's
+    /// calculatePostSignature computes it; V4 (<c>x-oss-signature-version</c>, <c>x-oss-credential</c>, <c>x-oss-date</c>,
+    /// <c>x-oss-signature</c>): hex HMAC-SHA256 of the Base64 policy with the V4 signing key. Null: an unsigned form.
+    /// </summary>
+    public LocalOssAccount? VerifyPostForm(IReadOnlyDictionary<string, string> fields)
+    {
+        string Field(string name) => fields.TryGetValue(name, out var value) && value.Length > 0
+            ? value
+            : throw Errors.InvalidArgument($"The form field {name} is required.", name, "", "0002-00000301");
+
+        if (fields.TryGetValue("x-oss-signature-version", out var version))
+        {
+            if (version != OssSignerV4.Algorithm)
+            {
+                throw Errors.InvalidArgument("The signature version is not supported.", "x-oss-signature-version", version, "0002-00000302");
+            }
+
+            var credential = Field("x-oss-credential");
+            var isoDate = Field("x-oss-date");
+            var provided = Field("x-oss-signature");
+            var policy = Field("policy");
+            var scope = ParseCredential(credential, out var keyId);
+            var account = FindAccount(keyId);
+            CheckToken(account, fields.GetValueOrDefault("x-oss-security-token"));
+            CheckScopeDay(scope, isoDate);
+            var key = _keys.GetOrAdd((account.AccessKeySecret, scope.Day, scope.Region, scope.Product),
+                static k => OssSignerV4.DeriveSigningKey(k.Secret, k.Day, k.Region, k.Product));
+            var expected = Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(policy)));
+            return FixedEquals(expected, provided) ? account : throw SignatureMismatch(policy, provided, keyId, canonicalRequest: null);
+        }
+
+        if (fields.TryGetValue("OSSAccessKeyId", out var accessKeyId))
+        {
+            var account = FindAccount(accessKeyId);
+            CheckToken(account, fields.GetValueOrDefault("x-oss-security-token"));
+            var policy = Field("policy");
+            var provided = Field("Signature");
+            return FixedEquals(OssSignerV1.ComputeSignature(account.AccessKeySecret, policy), provided)
+                ? account
+                : throw SignatureMismatch(policy, provided, accessKeyId, canonicalRequest: null);
+        }
+
+        return null;
+    }
+
     private static OssError SignatureMismatch(string stringToSign, string provided, string accessKeyId, string? canonicalRequest)
     {
         var extra = new List<(string, string)>
@@ -275,9 +323,16 @@ internal sealed class RequestAuthenticator
             return;
         }
 
-        if (string.IsNullOrEmpty(token) || !account.SecurityTokens.Contains(token, StringComparer.Ordinal))
+        // ECs per OSS's help pages: 0002-00000003 an STS key without its token, 0002-00000008 a token that is not the key's.
+        if (string.IsNullOrEmpty(token))
         {
-            throw new OssError(403, "InvalidSecurityToken", "The security token you provided is invalid.", "0002-00000005",
+            throw new OssError(403, "InvalidSecurityToken", "The request uses an STS AccessKey ID but carries no security token.", "0002-00000003",
+                ("OSSAccessKeyId", account.AccessKeyId));
+        }
+
+        if (!account.SecurityTokens.Contains(token, StringComparer.Ordinal))
+        {
+            throw new OssError(403, "InvalidSecurityToken", "The security token you provided is invalid.", "0002-00000008",
                 ("OSSAccessKeyId", account.AccessKeyId));
         }
     }

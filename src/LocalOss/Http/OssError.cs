@@ -133,6 +133,48 @@ internal static class Errors
 
     public static OssError InvalidTag(string message, string ec) => new(400, "InvalidTag", message, ec);
 
+    /// <summary>GET or HEAD through a symbolic link whose target is gone (HeadObject's documented answer, EC page 0026-00000012).</summary>
+    public static OssError SymlinkTargetNotExist(string target) =>
+        new(404, "SymlinkTargetNotExist", "The symlink target object does not exist.", "0026-00000012", ("SymlinkTarget", target));
+
+    /// <summary>A symbolic link to a symbolic link (HeadObject's documented answer).</summary>
+    public static OssError InvalidTargetType() =>
+        new(400, "InvalidTargetType", "The symlink target object type is not supported.", "0026-00000013");
+
+    /// <summary>GetSymlink of an object that is not a symbolic link (EC page 0043-00000101).</summary>
+    public static OssError NotSymlink() => new(400, "NotSymlink", "The specified object is not a symlink.", "0043-00000101");
+
+    /// <summary>UploadPartCopy from a symbolic link (EC page 0042-00000308); the code string is not published.</summary>
+    public static OssError SymlinkNotCopyable() =>
+        new(400, "InvalidArgument", "The source object of UploadPartCopy cannot be a symbolic link.", "0042-00000308",
+            ("ArgumentName", "x-oss-copy-source"), ("ArgumentValue", "symlink"));
+
+    /// <summary>RestoreObject of an object that is not archived (EC page 0016-00000702; the code is ali-oss's tests').</summary>
+    public static OssError RestoreNotSupported(string storageClass) =>
+        new(400, "OperationNotSupported", "The operation is not supported for this resource.", "0016-00000702", ("StorageClass", storageClass));
+
+    /// <summary>A second RestoreObject while the first is running (EC page 0016-00000701).</summary>
+    public static OssError RestoreAlreadyInProgress() =>
+        new(409, "RestoreAlreadyInProgress", "The restore operation is in progress.", "0016-00000701");
+
+    /// <summary>Reading or copying an archived object that is not restored (OSS's code and message; its EC is not published).</summary>
+    public static OssError InvalidObjectState() =>
+        new(403, "InvalidObjectState", "The operation is not valid for the object's state", "0026-00000006");
+
+    /// <summary>AppendObject at a position other than the object's length (ali-oss's own tests quote this message).</summary>
+    public static OssError PositionNotEqualToLength() =>
+        new(409, "PositionNotEqualToLength", "Position is not equal to file length", "0026-00000016");
+
+    public static OssError ObjectNotAppendable() =>
+        new(409, "ObjectNotAppendable", "The object is not appendable", "0026-00000017");
+
+    /// <summary>
+    /// OSS documents that appendable objects cannot be copied, not the answer's code: LocalOss uses OSS's
+    /// generic "not supported for this resource" error.
+    /// </summary>
+    public static OssError AppendableNotCopyable() =>
+        new(400, "OperationNotSupported", "The operation is not supported for this resource: an appendable object cannot be copied.", "0017-00000104");
+
     public static OssError NoSuchUpload(string uploadId) =>
         new(404, "NoSuchUpload",
             "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
@@ -159,6 +201,15 @@ internal static class Errors
 
     public static OssError NotImplemented(string what) =>
         new(501, "NotImplemented", "A header you provided implies functionality that is not implemented: " + what, "0000-00000501");
+
+    /// <summary>An OSS feature (bucket configuration, data processing, …) LocalOss does not implement.</summary>
+    public static OssError SubresourceNotImplemented(string subresource) =>
+        new(501, "NotImplemented", $"LocalOss does not implement this OSS feature (the {subresource} sub-resource).", "0000-00000501",
+            ("Subresource", subresource));
+
+    /// <summary>A PostObject policy that is not Base64 JSON with an expiration and conditions.</summary>
+    public static OssError InvalidPolicyDocument(string detail) =>
+        new(400, "InvalidPolicyDocument", "Invalid Policy: " + detail, "0002-00000305");
 
     public static OssError MethodNotAllowed(string method) =>
         new(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", "0000-00000405", ("Method", method));

@@ -19,16 +19,20 @@ internal sealed partial class OssHandler
     private readonly RequestCounters _counters;
     private readonly FaultInjector _faults;
     private readonly IReadOnlyList<string> _baseHosts;
+    private readonly IReadOnlyDictionary<string, string> _cnames;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     public OssHandler(OssService service, RequestAuthenticator authenticator, RequestCounters counters, FaultInjector faults,
-        IReadOnlyList<string> baseHosts, ILogger logger)
+        IReadOnlyList<string> baseHosts, IReadOnlyDictionary<string, string> cnames, TimeProvider time, ILogger logger)
     {
         _service = service;
         _authenticator = authenticator;
         _counters = counters;
         _faults = faults;
         _baseHosts = baseHosts;
+        _cnames = cnames;
+        _time = time;
         _logger = logger;
     }
 
@@ -36,12 +40,21 @@ internal sealed partial class OssHandler
     {
         var requestId = NewRequestId();
         var response = http.Response;
+        // Date from the moment the answer leaves, not Kestrel's once-a-second cache: clients compare it with the
+        // object's Last-Modified (ali-oss's own tests send a PUT's Date back as If-Modified-Since and expect 304),
+        // and RequestTimeTooSkewed's clock correction reads it.
+        response.OnStarting(static state =>
+        {
+            var (answer, time) = ((HttpResponse, TimeProvider))state;
+            answer.Headers.Date = time.GetUtcNow().ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        }, (response, _time));
         response.Headers["x-oss-request-id"] = requestId;
         response.Headers["Server"] = "AliyunOSS";
         OssRequest? request = null;
         try
         {
-            request = OssRequest.Parse(http, requestId, _baseHosts);
+            request = OssRequest.Parse(http, requestId, _baseHosts, _cnames);
             request.Operation = Router.OperationOf(request);
             _counters.Increment(request.Operation);
             var fault = _faults.Decide(request.Operation);
@@ -118,30 +131,51 @@ internal sealed partial class OssHandler
         }
 
         response.Headers["x-oss-ec"] = error.Ec;
-        var xml = new XmlOut().Open("Error")
-            .Element("Code", error.Code)
-            .Element("Message", error.Message)
-            .Element("RequestId", requestId)
-            .Element("HostId", request?.HostId ?? http.Request.Host.Host);
-        foreach (var (name, value) in error.Extra)
+        var hostId = request?.HostId ?? http.Request.Host.Host;
+        var body = Encoding.UTF8.GetBytes(ErrorXml(error, requestId, hostId, withExtra: true));
+        // HEAD answers carry no body, so SDKs read the error from x-oss-err; clients that hand a GET's body to the
+        // caller as a stream (ali-oss getStream) read it from there too, so every error answer carries it. Node's
+        // HTTP parser refuses headers beyond 16 KiB in all: a long error (SignatureDoesNotMatch's string to sign
+        // for a 1023-byte key) goes without its extra elements in the header, whose full form is in the body.
+        var err = Convert.ToBase64String(body);
+        if (err.Length > MaxErrHeaderLength)
         {
-            xml.Element(name, value);
+            err = Convert.ToBase64String(Encoding.UTF8.GetBytes(ErrorXml(error, requestId, hostId, withExtra: false)));
         }
 
-        xml.Element("EC", error.Ec)
-            .Element("RecommendDoc", "https://api.aliyun.com/troubleshoot?q=" + error.Ec)
-            .Close("Error");
-        var body = Encoding.UTF8.GetBytes(xml.ToString());
+        response.Headers["x-oss-err"] = err;
         if (HttpMethods.IsHead(http.Request.Method))
         {
-            // HEAD answers carry no body; SDKs read the error from these headers instead.
-            response.Headers["x-oss-err"] = Convert.ToBase64String(body);
             return;
         }
 
         response.ContentType = "application/xml";
         response.ContentLength = body.Length;
         await response.Body.WriteAsync(body, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Largest x-oss-err value sent with every extra element (Base64 characters).</summary>
+    private const int MaxErrHeaderLength = 4096;
+
+    private static string ErrorXml(OssError error, string requestId, string hostId, bool withExtra)
+    {
+        var xml = new XmlOut().Open("Error")
+            .Element("Code", error.Code)
+            .Element("Message", error.Message)
+            .Element("RequestId", requestId)
+            .Element("HostId", hostId);
+        if (withExtra)
+        {
+            foreach (var (name, value) in error.Extra)
+            {
+                xml.Element(name, value);
+            }
+        }
+
+        return xml.Element("EC", error.Ec)
+            .Element("RecommendDoc", "https://api.aliyun.com/troubleshoot?q=" + error.Ec)
+            .Close("Error")
+            .ToString();
     }
 
     /// <summary>24 upper-case hex characters, like OSS's request ids.</summary>

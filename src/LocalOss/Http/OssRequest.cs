@@ -40,6 +40,9 @@ internal sealed class OssRequest
 
     public LocalOssAccount? Account { get; set; }
 
+    /// <summary>No signature at all: allowed only where a public-read or public-read-write ACL allows it.</summary>
+    public bool Anonymous { get; set; }
+
     public string OwnerId { get; set; } = "";
 
     /// <summary>Host for <c>HostId</c> in errors.</summary>
@@ -81,7 +84,8 @@ internal sealed class OssRequest
     /// Parses the raw request target (never the server's normalised path: keys may contain <c>//</c>,
     /// <c>./</c>, <c>%2F</c>…) and the Host header, per oss-protocol.md 1.4.
     /// </summary>
-    public static OssRequest Parse(HttpContext http, string requestId, IReadOnlyList<string> baseHosts)
+    public static OssRequest Parse(HttpContext http, string requestId, IReadOnlyList<string> baseHosts,
+        IReadOnlyDictionary<string, string> cnames)
     {
         var request = new OssRequest(http, requestId);
         var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (http.Request.Path + http.Request.QueryString).ToString();
@@ -106,7 +110,8 @@ internal sealed class OssRequest
         }
 
         var host = http.Request.Host.Host.ToLowerInvariant();
-        var hostBucket = BucketFromHost(host, baseHosts, out var hostRegion);
+        string? hostRegion = null;
+        var hostBucket = cnames.TryGetValue(host, out var bound) ? bound : BucketFromHost(host, baseHosts, out hostRegion);
         request.HostRegion = hostRegion;
         if (hostBucket is not null)
         {
@@ -152,7 +157,9 @@ internal sealed class OssRequest
                 region = LocalOssOptions.IsRegionId(name) ? name : null;
             }
 
-            return labels.Length == 2 ? labels[0] : null;
+            // ali-oss with an IP endpoint sends service-level requests (ListBuckets) with an empty bucket label,
+            // Host: .oss-cn-hangzhou.aliyuncs.com: that names no bucket, it is the bare endpoint.
+            return labels.Length == 2 && labels[0].Length > 0 ? labels[0] : null;
         }
 
         foreach (var baseHost in baseHosts)

@@ -59,12 +59,13 @@ internal sealed class XmlOut
                 case '&': _builder.Append("&amp;"); break;
                 case '"': _builder.Append("&quot;"); break;
                 case '\'': _builder.Append("&apos;"); break;
-                case < ' ' when c is not ('\t' or '\n' or '\r'):
-                    // Not representable in XML 1.0; keys with control characters should be listed with
-                    // encoding-type=url, as OSS advises. A character reference keeps the answer parseable for lenient readers.
-                    _builder.Append("&#x").Append(((int)c).ToString("X", CultureInfo.InvariantCulture)).Append(';');
+                default:
+                    // Control characters (keys may hold them) are not representable in XML 1.0, raw or as references;
+                    // OSS writes them raw, and that is what ali-oss's parser (sax) reads: its own key-encoding test
+                    // lists such keys without encoding-type=url, while sax refuses &#1;-style references. Strict
+                    // parsers should list with encoding-type=url, as OSS advises (our OssClient does).
+                    _builder.Append(c);
                     break;
-                default: _builder.Append(c); break;
             }
         }
     }
@@ -110,17 +111,19 @@ internal static class XmlIn
             throw Errors.MalformedXml();
         }
 
-        buffer.Position = 0;
+        var input = EscapeControlBytes(buffer);
         var settings = new XmlReaderSettings
         {
             DtdProcessing = DtdProcessing.Prohibit,
             XmlResolver = null,
             IgnoreComments = true,
             IgnoreProcessingInstructions = true,
+            // Keys may hold control characters (see EscapeControlBytes): accept their character references.
+            CheckCharacters = false,
         };
         try
         {
-            using var reader = XmlReader.Create(buffer, settings);
+            using var reader = XmlReader.Create(input, settings);
             var document = new XmlDocument { XmlResolver = null };
             document.Load(reader);
             return document;
@@ -129,6 +132,51 @@ internal static class XmlIn
         {
             throw Errors.MalformedXml();
         }
+    }
+
+    /// <summary>
+    /// Keys may hold control characters, and ali-oss writes them raw into DeleteMultipleObjects' XML (OSS accepts
+    /// it). XmlReader refuses raw control characters even without character checking, but takes their numeric
+    /// references: rewrite each such byte as one. Bytes below 0x20 never occur inside a UTF-8 multi-byte sequence,
+    /// so this is safe on the raw bytes.
+    /// </summary>
+    private static MemoryStream EscapeControlBytes(MemoryStream buffer)
+    {
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (!ContainsControl(bytes))
+        {
+            buffer.Position = 0;
+            return buffer;
+        }
+
+        var escaped = new MemoryStream(bytes.Length + 64);
+        foreach (var b in bytes)
+        {
+            if (b < 0x20 && b is not ((byte)'\t' or (byte)'\n' or (byte)'\r'))
+            {
+                escaped.Write(System.Text.Encoding.ASCII.GetBytes("&#" + b.ToString(CultureInfo.InvariantCulture) + ";"));
+            }
+            else
+            {
+                escaped.WriteByte(b);
+            }
+        }
+
+        escaped.Position = 0;
+        return escaped;
+    }
+
+    private static bool ContainsControl(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var b in bytes)
+        {
+            if (b < 0x20 && b is not ((byte)'\t' or (byte)'\n' or (byte)'\r'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The text of the first child element <paramref name="name"/>, or null.</summary>

@@ -145,6 +145,37 @@ internal sealed partial class OssService
         await WriteXmlAsync(r, new XmlOut().Element("LocationConstraint", "oss-" + b.Region), ct).ConfigureAwait(false);
     }
 
+    /// <summary>GetBucketStat: object count and bytes, in total and per storage class (computed, where OSS reports hourly).</summary>
+    private async Task GetBucketStatAsync(OssRequest r, CancellationToken ct)
+    {
+        var stats = await _store.ReadAsync(s => s.Stat(CheckBucket(r, s.GetBucket(BucketName(r))).Name), ct).ConfigureAwait(false);
+        (long Objects, long Bytes) Of(string storageClass) => stats.ByClass.GetValueOrDefault(storageClass);
+        var xml = new XmlOut().Open("BucketStat")
+            .Element("Storage", stats.ByClass.Values.Sum(c => c.Bytes))
+            .Element("ObjectCount", stats.ByClass.Values.Sum(c => c.Objects))
+            .Element("MultipartUploadCount", stats.MultipartUploads)
+            .Element("LiveChannelCount", 0)
+            .Element("LastModifiedTime", stats.LastModifiedMs / 1000);
+        foreach (var (storageClass, name) in new[]
+                 {
+                     ("Standard", "Standard"), ("IA", "InfrequentAccess"), ("Archive", "Archive"), ("ColdArchive", "ColdArchive"),
+                     ("DeepColdArchive", "DeepColdArchive"),
+                 })
+        {
+            var (objects, bytes) = Of(storageClass);
+            xml.Element(name + "Storage", bytes);
+            if (storageClass != "Standard")
+            {
+                xml.Element(name + "RealStorage", bytes);
+            }
+
+            xml.Element(name + "ObjectCount", objects);
+        }
+
+        xml.Element("DeleteMarkerCount", stats.DeleteMarkers).Close("BucketStat");
+        await WriteXmlAsync(r, xml, ct).ConfigureAwait(false);
+    }
+
     private async Task GetBucketAclAsync(OssRequest r, CancellationToken ct)
     {
         var b = await RequireBucketAsync(r, ct).ConfigureAwait(false);
@@ -177,7 +208,10 @@ internal sealed partial class OssService
         var prefix = r.Q("prefix") ?? "";
         var marker = r.Q("marker") ?? "";
         var maxKeys = ParseInt(r, "max-keys", 100, 1, 1000);
-        var all = await _store.ReadAsync(s => s.ListBuckets(), ct).ConfigureAwait(false);
+        // Bucket tags are not implemented, so no bucket has any: a tag filter (ali-oss listBuckets {'tag-key': …})
+        // matches none, rather than being ignored and listing every bucket.
+        var tagFiltered = r.Has("tag-key") || r.Has("tag-value") || r.Has("tagging");
+        var all = tagFiltered ? [] : await _store.ReadAsync(s => s.ListBuckets(), ct).ConfigureAwait(false);
         var selected = all
             .Where(b => b.Name.StartsWith(prefix, StringComparison.Ordinal) && string.CompareOrdinal(b.Name, marker) > 0)
             .Take(maxKeys + 1)

@@ -71,7 +71,7 @@ internal sealed partial class OssService
     }
 
     /// <summary>The source version a copy reads, checked for existence, region and the copy-source conditions.</summary>
-    private static ObjectRecord FindCopySource(MetadataStore.StoreSession s, OssRequest r, BucketRecord target,
+    private ObjectRecord FindCopySource(MetadataStore.StoreSession s, OssRequest r, BucketRecord target,
         (string Bucket, string Key, string? VersionId) source)
     {
         var sourceBucket = s.GetBucket(source.Bucket) ?? throw Errors.NoSuchBucket(source.Bucket);
@@ -97,8 +97,8 @@ internal sealed partial class OssService
             r.Header("x-oss-copy-source-if-match"),
             r.Header("x-oss-copy-source-if-none-match"),
             r.Header("x-oss-copy-source-if-modified-since"),
-            r.Header("x-oss-copy-source-if-unmodified-since"),
-            "x-oss-copy-source-");
+            r.Header("x-oss-copy-source-if-unmodified-since"));
+        EnsureReadable(o);
         return o;
     }
 
@@ -119,6 +119,11 @@ internal sealed partial class OssService
         {
             var b = CheckBucket(r, s.GetBucket(BucketName(r)));
             var o = FindCopySource(s, r, b, source);
+            if (o.ObjectType == "Appendable")
+            {
+                throw Errors.AppendableNotCopyable();
+            }
+
             if (o.Size > limit)
             {
                 throw Errors.CopySourceTooLarge(o.Size, limit);
@@ -136,7 +141,8 @@ internal sealed partial class OssService
                 ObjectType = o.ObjectType,
                 Segments = o.Segments,
                 ContentType = replaceMeta ? write.ContentType : o.ContentType,
-                Headers = replaceMeta ? write.Headers : o.Headers,
+                // A copied symbolic link stays a link to the same target (OSS copies the link, not its target's data).
+                Headers = replaceMeta ? [.. write.Headers, .. o.Headers.Where(p => p.Key == SymlinkTargetHeader)] : o.Headers,
                 Tags = taggingDirective == "Replace" ? write.Tags ?? [] : o.Tags,
                 LastModified = Now,
                 StorageClass = write.StorageClass ?? b.StorageClass,
@@ -186,6 +192,10 @@ internal sealed partial class OssService
             RequireUpload(s, uploadId, b.Name, key);
             return (FindCopySource(s, r, b, source), s.GetBucket(source.Bucket)!.IsVersioned);
         }, ct).ConfigureAwait(false);
+        if (src.ObjectType == "Symlink")
+        {
+            throw Errors.SymlinkNotCopyable();
+        }
 
         long first = 0, length = src.Size;
         if (r.Header("x-oss-copy-source-range") is { } range)

@@ -216,7 +216,8 @@ internal sealed partial class OssService
                 .Element("ETag", Quote(o.ETag))
                 .Element("Type", o.ObjectType)
                 .Element("Size", o.Size)
-                .Element("StorageClass", o.StorageClass);
+                .Element("StorageClass", o.StorageClass)
+                .Element("RestoreInfo", RestoreState(o));
             if (fetchOwner)
             {
                 xml.Open("Owner").Element("ID", r.OwnerId).Element("DisplayName", r.OwnerId).Close("Owner");
@@ -377,6 +378,7 @@ internal sealed partial class OssService
                 .Element("Type", o.ObjectType)
                 .Element("Size", o.Size)
                 .Element("StorageClass", o.StorageClass)
+                .Element("RestoreInfo", RestoreState(o))
                 .Open("Owner").Element("ID", r.OwnerId).Element("DisplayName", r.OwnerId).Close("Owner")
                 .Close("Version");
         }

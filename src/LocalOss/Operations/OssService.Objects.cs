@@ -8,54 +8,63 @@ internal sealed partial class OssService
 {
     private async Task PutObjectAsync(OssRequest r, CancellationToken ct)
     {
-        var bucketName = BucketName(r);
-        var key = KeyOf(r);
         var write = ParseWriteHeaders(r);
         await RequireBucketAsync(r, ct).ConfigureAwait(false);
         var staged = await StageBodyAsync(r, ct).ConfigureAwait(false);
         try
         {
-            var stored = await _store.WriteAsync(s =>
-            {
-                var bucket = CheckBucket(r, s.GetBucket(bucketName));
-                GuardOverwrite(s, bucket, key, write.ForbidOverwrite);
-                var segments = s.Publish(staged);
-                var record = new ObjectRecord
-                {
-                    Bucket = bucketName,
-                    Key = key,
-                    Size = staged.Length,
-                    ETag = staged.Md5Hex,
-                    Crc64 = staged.Crc64,
-                    ContentType = write.ContentType,
-                    LastModified = Now,
-                    Headers = write.Headers,
-                    Tags = write.Tags ?? [],
-                    StorageClass = write.StorageClass ?? bucket.StorageClass,
-                    Acl = write.Acl ?? "default",
-                    Sse = write.Sse,
-                    SseKeyId = write.SseKeyId,
-                    SseDataEncryption = write.SseDataEncryption,
-                    Segments = segments,
-                };
-                return (Bucket: bucket, Record: s.WriteObject(bucket, record));
-            }, ct).ConfigureAwait(false);
-            var h = r.Http.Response.Headers;
-            h.ETag = Quote(stored.Record.ETag);
-            h["Content-MD5"] = Convert.ToBase64String(staged.Md5);
-            h["x-oss-hash-crc64ecma"] = stored.Record.Crc64.ToString(CultureInfo.InvariantCulture);
-            if (stored.Bucket.IsVersioned)
-            {
-                h["x-oss-version-id"] = stored.Record.VersionId;
-            }
-
-            SetEncryptionHeaders(h, write.Sse, write.SseKeyId, write.SseDataEncryption);
+            await StoreUploadAsync(r, KeyOf(r), write, staged, ct).ConfigureAwait(false);
+            r.Http.Response.Headers["Content-MD5"] = Convert.ToBase64String(staged.Md5);
             Ok(r);
         }
         finally
         {
             _store.Blobs.Discard(staged);
         }
+    }
+
+    /// <summary>
+    /// Publishes an uploaded body (PutObject, PostObject) as the new current version of <paramref name="key"/>, in
+    /// one transaction with the overwrite checks, and sets the answer's ETag, CRC-64, version and SSE headers.
+    /// </summary>
+    private async Task<ObjectRecord> StoreUploadAsync(OssRequest r, string key, WriteHeaders write, StagedBlob staged, CancellationToken ct)
+    {
+        var bucketName = BucketName(r);
+        var stored = await _store.WriteAsync(s =>
+        {
+            var bucket = CheckBucket(r, s.GetBucket(bucketName));
+            GuardOverwrite(s, bucket, key, write.ForbidOverwrite);
+            var segments = s.Publish(staged);
+            var record = new ObjectRecord
+            {
+                Bucket = bucketName,
+                Key = key,
+                Size = staged.Length,
+                ETag = staged.Md5Hex,
+                Crc64 = staged.Crc64,
+                ContentType = write.ContentType,
+                LastModified = Now,
+                Headers = write.Headers,
+                Tags = write.Tags ?? [],
+                StorageClass = write.StorageClass ?? bucket.StorageClass,
+                Acl = write.Acl ?? "default",
+                Sse = write.Sse,
+                SseKeyId = write.SseKeyId,
+                SseDataEncryption = write.SseDataEncryption,
+                Segments = segments,
+            };
+            return (Bucket: bucket, Record: s.WriteObject(bucket, record));
+        }, ct).ConfigureAwait(false);
+        var h = r.Http.Response.Headers;
+        h.ETag = Quote(stored.Record.ETag);
+        h["x-oss-hash-crc64ecma"] = stored.Record.Crc64.ToString(CultureInfo.InvariantCulture);
+        if (stored.Bucket.IsVersioned)
+        {
+            h["x-oss-version-id"] = stored.Record.VersionId;
+        }
+
+        SetEncryptionHeaders(h, write.Sse, write.SseKeyId, write.SseDataEncryption);
+        return stored.Record;
     }
 
     /// <summary>Streams the body to a staged blob and checks Content-MD5; nothing is visible until published.</summary>
@@ -109,15 +118,31 @@ internal sealed partial class OssService
     {
         var versionId = r.Q("versionId");
         var key = KeyOf(r);
-        var (bucket, o) = await _store.ReadAsync(s =>
+        var (bucket, o, data) = await _store.ReadAsync(s =>
         {
             var b = CheckBucket(r, s.GetBucket(BucketName(r)));
-            return (b, FindObject(s, b, key, versionId));
+            var found = FindObject(s, b, key, versionId);
+            if (found.ObjectType != "Symlink")
+            {
+                return (b, found, found);
+            }
+
+            var (seen, target) = FollowSymlink(s, found);
+            return (b, seen, target);
         }, ct).ConfigureAwait(false);
-        CheckConditions(o, r.Header("If-Match"), r.Header("If-None-Match"), r.Header("If-Modified-Since"), r.Header("If-Unmodified-Since"), "");
+        CheckConditions(o, r.Header("If-Match"), r.Header("If-None-Match"), r.Header("If-Modified-Since"), r.Header("If-Unmodified-Since"));
+        if (!head)
+        {
+            EnsureReadable(data);
+        }
 
         var response = r.Http.Response;
         SetObjectHeaders(response, bucket, o);
+        if (RestoreState(data) is { } restore)
+        {
+            response.Headers["x-oss-restore"] = restore;
+        }
+
         response.Headers.AcceptRanges = "bytes";
         ApplyResponseOverrides(r);
 
@@ -299,7 +324,12 @@ internal sealed partial class OssService
 
         foreach (var (key, _) in targets)
         {
-            if (key.Length == 0 || Names.KeyByteCount(key) > Names.MaxKeyBytes)
+            if (key.Length == 0)
+            {
+                throw Errors.InvalidObjectName("The specified object is not valid: its name is empty.", "0016-00000002");
+            }
+
+            if (Names.KeyByteCount(key) > Names.MaxKeyBytes)
             {
                 throw Errors.KeyTooLong();
             }

@@ -26,7 +26,10 @@ internal sealed class MetadataStore : IDisposable
 {
     private const string ObjectColumns =
         "bucket, key, version_id, seq, delete_marker, size, etag, crc64, content_type, modified_ms, headers, tags, " +
-        "object_type, storage_class, acl, sse, sse_key_id, sse_data, segments";
+        "object_type, storage_class, acl, sse, sse_key_id, sse_data, segments, restore_ready_ms, restore_expiry_ms";
+
+    /// <summary>How many columns <see cref="ObjectColumns"/> names (a listing's extra column comes after them).</summary>
+    private const int ObjectColumnCount = 21;
 
     private readonly SqliteConnection _db;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -185,7 +188,7 @@ internal sealed class MetadataStore : IDisposable
             "delete_marker INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL, crc64 INTEGER NOT NULL, " +
             "content_type TEXT NOT NULL, modified_ms INTEGER NOT NULL, headers TEXT NOT NULL, tags TEXT NOT NULL, " +
             "object_type TEXT NOT NULL, storage_class TEXT NOT NULL, acl TEXT NOT NULL, sse TEXT, sse_key_id TEXT, " +
-            "sse_data TEXT, segments TEXT NOT NULL";
+            "sse_data TEXT, segments TEXT NOT NULL, restore_ready_ms INTEGER, restore_expiry_ms INTEGER";
         Execute(
             "CREATE TABLE IF NOT EXISTS buckets(name TEXT PRIMARY KEY, region TEXT NOT NULL, created_ms INTEGER NOT NULL, " +
             "owner TEXT NOT NULL, acl TEXT NOT NULL, storage_class TEXT NOT NULL, redundancy TEXT NOT NULL, " +
@@ -203,6 +206,17 @@ internal sealed class MetadataStore : IDisposable
             "CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, etag TEXT NOT NULL, " +
             "size INTEGER NOT NULL, crc64 INTEGER NOT NULL, modified_ms INTEGER NOT NULL, segments TEXT NOT NULL, " +
             "PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;");
+
+        // Stores written before archive restores existed lack the restore columns: add them (NULL = never restored).
+        foreach (var table in new[] { "objects", "versions" })
+        {
+            using var info = _db.CreateCommand();
+            info.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = 'restore_ready_ms'";
+            if (info.ExecuteScalar() is 0L)
+            {
+                Execute($"ALTER TABLE {table} ADD COLUMN restore_ready_ms INTEGER; ALTER TABLE {table} ADD COLUMN restore_expiry_ms INTEGER;");
+            }
+        }
     }
 
     private void LoadState()
@@ -353,6 +367,50 @@ internal sealed class MetadataStore : IDisposable
             _bucketChanges.Add((name, null));
         }
 
+        /// <summary>
+        /// GetBucketStat's figures: per storage class, the objects (current versions that are not delete markers)
+        /// and the bytes of every stored version; delete markers; multipart uploads in progress.
+        /// </summary>
+        public BucketStatistics Stat(string bucket)
+        {
+            var stats = new BucketStatistics();
+            var current = Prepare("SELECT storage_class, count(*), coalesce(sum(size), 0), coalesce(max(modified_ms), 0) FROM objects " +
+                                  "WHERE bucket = $a AND delete_marker = 0 GROUP BY storage_class");
+            Bind(current, bucket);
+            using (var reader = current.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    stats.Add(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2));
+                    stats.LastModifiedMs = Math.Max(stats.LastModifiedMs, reader.GetInt64(3));
+                }
+            }
+
+            var noncurrent = Prepare("SELECT storage_class, coalesce(sum(size), 0) FROM versions WHERE bucket = $a AND delete_marker = 0 GROUP BY storage_class");
+            Bind(noncurrent, bucket);
+            using (var reader = noncurrent.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    stats.Add(reader.GetString(0), 0, reader.GetInt64(1));
+                }
+            }
+
+            foreach (var (sql, apply) in new (string, Action<long>)[]
+                     {
+                         ("SELECT (SELECT count(*) FROM objects WHERE bucket = $a AND delete_marker = 1) + " +
+                          "(SELECT count(*) FROM versions WHERE bucket = $a AND delete_marker = 1)", n => stats.DeleteMarkers = n),
+                         ("SELECT count(*) FROM uploads WHERE bucket = $a", n => stats.MultipartUploads = n),
+                     })
+            {
+                var cmd = Prepare(sql);
+                Bind(cmd, bucket);
+                apply(cmd.ExecuteScalar() is long n ? n : 0);
+            }
+
+            return stats;
+        }
+
         public bool BucketHasContent(string name)
         {
             foreach (var sql in new[]
@@ -501,7 +559,7 @@ internal sealed class MetadataStore : IDisposable
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
-                list.Add((Map(reader), reader.GetInt64(19) == 1));
+                list.Add((Map(reader), reader.GetInt64(ObjectColumnCount) == 1));
             }
 
             return list;
@@ -713,11 +771,11 @@ internal sealed class MetadataStore : IDisposable
         {
             var cmd = Prepare(
                 $"INSERT {(replace ? "OR REPLACE " : "")}INTO {table}({ObjectColumns}) " +
-                "VALUES($a,$b,$c,$d,$e,$f,$g,$h,$i,$j,$k,$l,$m,$n,$o,$p,$q,$r,$s)");
+                "VALUES($a,$b,$c,$d,$e,$f,$g,$h,$i,$j,$k,$l,$m,$n,$o,$p,$q,$r,$s,$t,$u)");
             Bind(cmd, r.Bucket, Utf8(r.Key), r.VersionId, r.Seq, r.IsDeleteMarker ? 1L : 0L, r.Size, r.ETag,
                 unchecked((long)r.Crc64), r.ContentType, r.LastModified.ToUnixTimeMilliseconds(), PairList.Encode(r.Headers),
                 PairList.Encode(r.Tags), r.ObjectType, r.StorageClass, r.Acl, r.Sse, r.SseKeyId, r.SseDataEncryption,
-                BlobSegment.Encode(r.Segments));
+                BlobSegment.Encode(r.Segments), r.RestoreReady?.ToUnixTimeMilliseconds(), r.RestoreExpiry?.ToUnixTimeMilliseconds());
             cmd.ExecuteNonQuery();
         }
 
@@ -791,6 +849,8 @@ internal sealed class MetadataStore : IDisposable
             SseKeyId = r.IsDBNull(16) ? null : r.GetString(16),
             SseDataEncryption = r.IsDBNull(17) ? null : r.GetString(17),
             Segments = BlobSegment.Decode(r.GetString(18)),
+            RestoreReady = r.IsDBNull(19) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(19)),
+            RestoreExpiry = r.IsDBNull(20) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(20)),
         };
 
         private static UploadRecord MapUpload(SqliteDataReader r) => new()
@@ -810,28 +870,7 @@ internal sealed class MetadataStore : IDisposable
             ForbidOverwrite = r.GetInt64(12) != 0,
         };
 
-        private static ObjectRecord Clone(ObjectRecord r, string versionId, long seq) => new()
-        {
-            Bucket = r.Bucket,
-            Key = r.Key,
-            VersionId = versionId,
-            Seq = seq,
-            IsDeleteMarker = r.IsDeleteMarker,
-            Size = r.Size,
-            ETag = r.ETag,
-            Crc64 = r.Crc64,
-            ContentType = r.ContentType,
-            LastModified = r.LastModified,
-            Headers = r.Headers,
-            Tags = r.Tags,
-            ObjectType = r.ObjectType,
-            StorageClass = r.StorageClass,
-            Acl = r.Acl,
-            Sse = r.Sse,
-            SseKeyId = r.SseKeyId,
-            SseDataEncryption = r.SseDataEncryption,
-            Segments = r.Segments,
-        };
+        private static ObjectRecord Clone(ObjectRecord r, string versionId, long seq) => r with { VersionId = versionId, Seq = seq };
 
         private static string NewVersionId() =>
             "CAEQ" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();

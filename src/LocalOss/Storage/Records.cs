@@ -157,6 +157,12 @@ internal sealed record ObjectRecord
 
     public IReadOnlyList<BlobSegment> Segments { get; init; } = [];
 
+    /// <summary>When an archive restore of this version completes (null: never asked for).</summary>
+    public DateTimeOffset? RestoreReady { get; init; }
+
+    /// <summary>When the restored copy goes cold again.</summary>
+    public DateTimeOffset? RestoreExpiry { get; init; }
+
     public const string NullVersion = "null";
 }
 
@@ -205,4 +211,22 @@ internal sealed class PartRecord
     public required DateTimeOffset LastModified { get; init; }
 
     public IReadOnlyList<BlobSegment> Segments { get; init; } = [];
+}
+
+/// <summary>What GetBucketStat reports, gathered in one read.</summary>
+internal sealed class BucketStatistics
+{
+    public Dictionary<string, (long Objects, long Bytes)> ByClass { get; } = new(StringComparer.Ordinal);
+
+    public long DeleteMarkers { get; set; }
+
+    public long MultipartUploads { get; set; }
+
+    public long LastModifiedMs { get; set; }
+
+    public void Add(string storageClass, long objects, long bytes)
+    {
+        var (o, b) = ByClass.GetValueOrDefault(storageClass);
+        ByClass[storageClass] = (o + objects, b + bytes);
+    }
 }
