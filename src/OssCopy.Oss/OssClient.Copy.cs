@@ -43,7 +43,7 @@ public sealed partial class OssClient
         }
     }
 
-    private Http.OssRequestState BuildCopyState(CopyObjectRequest request)
+    private static Http.OssRequestState BuildCopyState(CopyObjectRequest request)
     {
         OssValidation.BucketName(request.Bucket, nameof(request.Bucket));
         OssValidation.ObjectKey(request.Key, nameof(request.Key));
@@ -58,19 +58,14 @@ public sealed partial class OssClient
         var state = NewState("CopyObject", "PUT", request.Bucket, request.Key);
         var headers = state.Headers;
         headers[OssHeaders.CopySource] = ObjectHeaders.CopySource(sourceBucket, request.SourceKey, request.SourceVersionId);
-        ObjectHeaders.SetBool(headers, OssHeaders.ForbidOverwrite, request.ForbidOverwrite);
         ObjectHeaders.Set(headers, OssHeaders.MetadataDirective, OssDirective.Normalize(request.MetadataDirective, nameof(request.MetadataDirective))?.ToUpperInvariant());
         var taggingDirective = OssDirective.Normalize(request.TaggingDirective, nameof(request.TaggingDirective));
         ObjectHeaders.Set(headers, OssHeaders.TaggingDirective, taggingDirective);
-        ObjectHeaders.Tagging(headers, request.Tagging, nameof(request.Tagging));
-        ObjectHeaders.Standard(headers, request.ContentType, request.CacheControl, request.ContentDisposition, request.ContentEncoding, request.Expires, request.ContentLanguage);
-        ObjectHeaders.Metadata(headers, request.Metadata, nameof(request.Metadata));
+        ObjectHeaders.Attributes(headers, request);
         ObjectHeaders.Set(headers, OssHeaders.CopySourceIfMatch, request.CopySourceIfMatch);
         ObjectHeaders.Set(headers, OssHeaders.CopySourceIfNoneMatch, request.CopySourceIfNoneMatch);
         ObjectHeaders.SetDate(headers, OssHeaders.CopySourceIfModifiedSince, request.CopySourceIfModifiedSince);
         ObjectHeaders.SetDate(headers, OssHeaders.CopySourceIfUnmodifiedSince, request.CopySourceIfUnmodifiedSince);
-        ObjectHeaders.Encryption(headers, request.ServerSideEncryption, request.ServerSideDataEncryption, request.ServerSideEncryptionKeyId, nameof(CopyObjectRequest));
-        ObjectHeaders.AclAndStorageClass(headers, request.ObjectAcl, request.StorageClass, nameof(CopyObjectRequest));
         if (request.TrafficLimit is { } limit)
         {
             if (limit <= 0)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using OssCopy.Oss.Internal;
 using OssCopy.Oss.Models;
 
@@ -67,35 +66,8 @@ public sealed partial class OssClient
         };
     }
 
-    public async IAsyncEnumerable<ListObjectsV2Result> ListObjectsV2PagesAsync(
-        ListObjectsV2Request request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var page = await ListObjectsV2Async(request, cancellationToken);
-        yield return page;
-        while (page.IsTruncated)
-        {
-            if (string.IsNullOrEmpty(page.NextContinuationToken))
-            {
-                throw new OssException(0, OssErrorCodes.InvalidResponse, "ListObjectsV2: a truncated page has no NextContinuationToken.", page.RequestId);
-            }
-
-            page = await ListObjectsV2Async(CopyWithToken(request, page.NextContinuationToken), cancellationToken);
-            yield return page;
-        }
-    }
-
-    private static ListObjectsV2Request CopyWithToken(ListObjectsV2Request request, string token) => new()
-    {
-        Bucket = request.Bucket,
-        Prefix = request.Prefix,
-        Delimiter = request.Delimiter,
-        StartAfter = request.StartAfter,
-        ContinuationToken = token,
-        MaxKeys = request.MaxKeys,
-        FetchOwner = request.FetchOwner,
-        UrlEncoding = request.UrlEncoding,
-    };
+    public IAsyncEnumerable<ListObjectsV2Result> ListObjectsV2PagesAsync(ListObjectsV2Request request, CancellationToken cancellationToken = default) =>
+        ListObjectsV2Paging.PagesAsync(ListObjectsV2Async, request, cancellationToken);
 
     private static void AddQuery(Http.OssRequestState state, string name, string? value)
     {

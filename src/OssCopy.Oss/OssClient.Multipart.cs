@@ -17,12 +17,7 @@ public sealed partial class OssClient
         state.Query.Add(new("uploads", string.Empty));
         state.Query.Add(new("encoding-type", "url"));
         var headers = state.Headers;
-        ObjectHeaders.Standard(headers, request.ContentType, request.CacheControl, request.ContentDisposition, request.ContentEncoding, request.Expires, request.ContentLanguage);
-        ObjectHeaders.Metadata(headers, request.Metadata, nameof(request.Metadata));
-        ObjectHeaders.Tagging(headers, request.Tagging, nameof(request.Tagging));
-        ObjectHeaders.SetBool(headers, OssHeaders.ForbidOverwrite, request.ForbidOverwrite);
-        ObjectHeaders.AclAndStorageClass(headers, request.ObjectAcl, request.StorageClass, nameof(InitiateMultipartUploadRequest));
-        ObjectHeaders.Encryption(headers, request.ServerSideEncryption, request.ServerSideDataEncryption, request.ServerSideEncryptionKeyId, nameof(InitiateMultipartUploadRequest));
+        ObjectHeaders.Attributes(headers, request);
         using var response = await SendAsync(state, null, cancellationToken);
         var root = await OssXml.LoadRootAsync(response.Content, state.Operation, cancellationToken);
         var keyEncoded = string.Equals(root.Text("EncodingType"), "url", StringComparison.OrdinalIgnoreCase);

@@ -14,13 +14,8 @@ public sealed partial class OssClient
         ArgumentNullException.ThrowIfNull(request.Body, nameof(request.Body));
         var state = NewState("PutObject", "PUT", request.Bucket, request.Key);
         var headers = state.Headers;
-        ObjectHeaders.Standard(headers, request.ContentType, request.CacheControl, request.ContentDisposition, request.ContentEncoding, request.Expires);
         ObjectHeaders.Set(headers, "Content-MD5", request.ContentMd5);
-        ObjectHeaders.Metadata(headers, request.Metadata, nameof(request.Metadata));
-        ObjectHeaders.Tagging(headers, request.Tagging, nameof(request.Tagging));
-        ObjectHeaders.SetBool(headers, OssHeaders.ForbidOverwrite, request.ForbidOverwrite);
-        ObjectHeaders.AclAndStorageClass(headers, request.ObjectAcl, request.StorageClass, nameof(PutObjectRequest));
-        ObjectHeaders.Encryption(headers, request.ServerSideEncryption, request.ServerSideDataEncryption, request.ServerSideEncryptionKeyId, nameof(PutObjectRequest));
+        ObjectHeaders.Attributes(headers, request);
 
         var content = new OssBodyContent(request.Body);
         using var response = await SendAsync(state, content, cancellationToken);

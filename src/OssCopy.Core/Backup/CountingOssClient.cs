@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using OssCopy.Oss;
 using OssCopy.Oss.Models;
 
@@ -60,27 +59,8 @@ public sealed class CountingOssClient(IOssClient inner) : IOssClient
     }
 
     /// <summary>Pages through <see cref="ListObjectsV2Async"/> so each page is counted.</summary>
-    public async IAsyncEnumerable<ListObjectsV2Result> ListObjectsV2PagesAsync(
-        ListObjectsV2Request request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var page = await ListObjectsV2Async(request, cancellationToken);
-        yield return page;
-        while (page.IsTruncated)
-        {
-            if (string.IsNullOrEmpty(page.NextContinuationToken))
-            {
-                throw new OssException(0, OssErrorCodes.InvalidResponse, "ListObjectsV2: a truncated page has no NextContinuationToken.", page.RequestId);
-            }
-
-            page = await ListObjectsV2Async(new ListObjectsV2Request
-            {
-                Bucket = request.Bucket, Prefix = request.Prefix, Delimiter = request.Delimiter, StartAfter = request.StartAfter,
-                ContinuationToken = page.NextContinuationToken, MaxKeys = request.MaxKeys, FetchOwner = request.FetchOwner, UrlEncoding = request.UrlEncoding,
-            }, cancellationToken);
-            yield return page;
-        }
-    }
+    public IAsyncEnumerable<ListObjectsV2Result> ListObjectsV2PagesAsync(ListObjectsV2Request request, CancellationToken cancellationToken = default) =>
+        ListObjectsV2Paging.PagesAsync(ListObjectsV2Async, request, cancellationToken);
 
     public Task<GetObjectTaggingResult> GetObjectTaggingAsync(GetObjectTaggingRequest request, CancellationToken cancellationToken = default)
     {

@@ -30,6 +30,18 @@ internal static class ObjectHeaders
         }
     }
 
+    /// <summary>Validates and writes everything a request says about the object it writes.</summary>
+    public static void Attributes(Dictionary<string, string> headers, ObjectWriteRequest request)
+    {
+        var owner = request.GetType().Name;
+        Standard(headers, request.ContentType, request.CacheControl, request.ContentDisposition, request.ContentEncoding, request.Expires, request.ContentLanguage);
+        Metadata(headers, request.Metadata, nameof(request.Metadata));
+        Tagging(headers, request.Tagging, nameof(request.Tagging));
+        SetBool(headers, OssHeaders.ForbidOverwrite, request.ForbidOverwrite);
+        AclAndStorageClass(headers, request.ObjectAcl, request.StorageClass, owner);
+        Encryption(headers, request.ServerSideEncryption, request.ServerSideDataEncryption, request.ServerSideEncryptionKeyId, owner);
+    }
+
     public static void Standard(
         Dictionary<string, string> headers, string? contentType, string? cacheControl, string? contentDisposition, string? contentEncoding, string? expires,
         string? contentLanguage = null)

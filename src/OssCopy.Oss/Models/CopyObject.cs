@@ -2,48 +2,23 @@ namespace OssCopy.Oss.Models;
 
 /// <summary>
 /// CopyObject (<c>PUT /{key}</c> with <c>x-oss-copy-source</c>): every option of the official v2 SDKs'
-/// <c>CopyObjectRequest</c>. The source bucket defaults to the destination bucket.
+/// <c>CopyObjectRequest</c>. <see cref="ObjectWriteRequest.Bucket"/> and <see cref="ObjectWriteRequest.Key"/> name the
+/// destination; the source bucket defaults to it. The standard headers and metadata apply with the Replace metadata
+/// directive, the tagging with the Replace tagging directive.
 /// </summary>
-public sealed class CopyObjectRequest
+public sealed class CopyObjectRequest : ObjectWriteRequest
 {
-    /// <summary>The destination bucket.</summary>
-    public required string Bucket { get; init; }
-
-    /// <summary>The destination key.</summary>
-    public required string Key { get; init; }
-
     public string? SourceBucket { get; init; }
 
     public required string SourceKey { get; init; }
 
     public string? SourceVersionId { get; init; }
 
-    /// <summary><c>x-oss-forbid-overwrite</c>: fail with 409 FileAlreadyExists when the destination exists.</summary>
-    public bool? ForbidOverwrite { get; init; }
-
-    /// <summary><c>x-oss-tagging</c> in header form (<c>A=1&amp;B=2</c>); used when the tagging directive is Replace.</summary>
-    public string? Tagging { get; init; }
-
-    /// <summary><c>Copy</c> (default: the source's tags) or <c>Replace</c> (the request's <see cref="Tagging"/>).</summary>
+    /// <summary><c>Copy</c> (default: the source's tags) or <c>Replace</c> (the request's tagging).</summary>
     public string? TaggingDirective { get; init; }
 
     /// <summary><c>Copy</c> (default: the source's metadata and standard headers) or <c>Replace</c> (this request's).</summary>
     public string? MetadataDirective { get; init; }
-
-    /// <summary>User metadata (<c>x-oss-meta-*</c>, names without the prefix), used with the Replace metadata directive.</summary>
-    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
-
-    public string? CacheControl { get; init; }
-
-    public string? ContentDisposition { get; init; }
-
-    public string? ContentEncoding { get; init; }
-
-    public string? ContentType { get; init; }
-
-    public string? Expires { get; init; }
-
-    public string? ContentLanguage { get; init; }
 
     public string? CopySourceIfMatch { get; init; }
 
@@ -52,19 +27,6 @@ public sealed class CopyObjectRequest
     public DateTimeOffset? CopySourceIfModifiedSince { get; init; }
 
     public DateTimeOffset? CopySourceIfUnmodifiedSince { get; init; }
-
-    /// <summary><c>AES256</c>, <c>KMS</c> or <c>SM4</c>.</summary>
-    public string? ServerSideEncryption { get; init; }
-
-    /// <summary><c>SM4</c>, only with KMS.</summary>
-    public string? ServerSideDataEncryption { get; init; }
-
-    /// <summary>The KMS key id, only with KMS.</summary>
-    public string? ServerSideEncryptionKeyId { get; init; }
-
-    public string? ObjectAcl { get; init; }
-
-    public string? StorageClass { get; init; }
 
     /// <summary><c>x-oss-traffic-limit</c> in bit/s.</summary>
     public long? TrafficLimit { get; init; }

@@ -1,39 +1,8 @@
 namespace OssCopy.Oss.Models;
 
-/// <summary>InitiateMultipartUpload: headers as PutObject (metadata, tagging, storage class, encryption, …).</summary>
-public sealed class InitiateMultipartUploadRequest
+/// <summary>InitiateMultipartUpload: the object's headers as PutObject's (metadata, tagging, storage class, encryption, …).</summary>
+public sealed class InitiateMultipartUploadRequest : ObjectWriteRequest
 {
-    public required string Bucket { get; init; }
-
-    public required string Key { get; init; }
-
-    public string? ContentType { get; init; }
-
-    public string? CacheControl { get; init; }
-
-    public string? ContentDisposition { get; init; }
-
-    public string? ContentEncoding { get; init; }
-
-    public string? Expires { get; init; }
-
-    public string? ContentLanguage { get; init; }
-
-    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
-
-    public string? Tagging { get; init; }
-
-    public bool? ForbidOverwrite { get; init; }
-
-    public string? ObjectAcl { get; init; }
-
-    public string? StorageClass { get; init; }
-
-    public string? ServerSideEncryption { get; init; }
-
-    public string? ServerSideDataEncryption { get; init; }
-
-    public string? ServerSideEncryptionKeyId { get; init; }
 }
 
 public sealed class InitiateMultipartUploadResult : OssResult

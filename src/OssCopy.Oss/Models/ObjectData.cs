@@ -1,41 +1,11 @@
 namespace OssCopy.Oss.Models;
 
 /// <summary>PutObject: the body is streamed; a seekable stream can be retried, a forward-only one is sent once.</summary>
-public sealed class PutObjectRequest
+public sealed class PutObjectRequest : ObjectWriteRequest
 {
-    public required string Bucket { get; init; }
-
-    public required string Key { get; init; }
-
     public required Stream Body { get; init; }
 
-    public string? ContentType { get; init; }
-
     public string? ContentMd5 { get; init; }
-
-    public string? CacheControl { get; init; }
-
-    public string? ContentDisposition { get; init; }
-
-    public string? ContentEncoding { get; init; }
-
-    public string? Expires { get; init; }
-
-    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
-
-    public string? Tagging { get; init; }
-
-    public bool? ForbidOverwrite { get; init; }
-
-    public string? ObjectAcl { get; init; }
-
-    public string? StorageClass { get; init; }
-
-    public string? ServerSideEncryption { get; init; }
-
-    public string? ServerSideDataEncryption { get; init; }
-
-    public string? ServerSideEncryptionKeyId { get; init; }
 }
 
 public sealed class PutObjectResult : OssResult

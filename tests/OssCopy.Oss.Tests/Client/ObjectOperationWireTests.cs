@@ -27,6 +27,7 @@ public class ObjectOperationWireTests
             Key = "dir/file.txt",
             Body = new MemoryStream(Payload),
             ContentType = "text/plain",
+            ContentLanguage = "zh-CN",
             Metadata = new Dictionary<string, string> { ["Owner"] = "me" },
             Tagging = "a=1",
             ForbidOverwrite = false,
@@ -37,6 +38,7 @@ public class ObjectOperationWireTests
         Assert.Equal(("PUT", "/dir/file.txt"), (sent.Method, sent.Path));
         Assert.Equal(Payload, sent.Body);
         Assert.Equal("text/plain", sent.Header("Content-Type"));
+        Assert.Equal("zh-CN", sent.Header("Content-Language"));
         Assert.Equal(Payload.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), sent.Header("Content-Length"));
         Assert.Equal("me", sent.Header("x-oss-meta-owner"));
         Assert.Equal("a=1", sent.Header("x-oss-tagging"));
