@@ -102,14 +102,14 @@ public sealed partial class OssClient : IOssClient
         bool streamResponse = false)
     {
         state.BufferResponse = !streamResponse;
-        var request = new HttpRequestMessage(new HttpMethod(state.Method), BuildUri(state)) { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Parse(state.Method), BuildUri(state)) { Content = content };
         request.Options.Set(OssRequestState.OptionsKey, state);
         if (content is OssBodyContent body)
         {
             state.Replayable = body.CanResend;
         }
 
-        var stopwatch = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         HttpResponseMessage response;
         try
         {
@@ -125,7 +125,8 @@ public sealed partial class OssClient : IOssClient
         }
 
         var requestId = ResponseReader.Header(response, OssHeaders.RequestId);
-        OssLog.Answered(_logger, state.Operation, state.Bucket, state.Key, (int)response.StatusCode, stopwatch.ElapsedMilliseconds, state.Attempts, requestId);
+        var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        OssLog.Answered(_logger, state.Operation, state.Bucket, state.Key, (int)response.StatusCode, elapsedMs, state.Attempts, requestId);
         if (response.IsSuccessStatusCode)
         {
             return response;

@@ -15,7 +15,18 @@ internal sealed class BucketRegionCache(IOssClient client, ILogger logger)
     private readonly ConcurrentDictionary<string, Lazy<Task<string?>>> _regions = new(StringComparer.Ordinal);
 
     /// <summary>The bare region (<c>cn-hangzhou</c>), or null when the caller may not read it.</summary>
-    public async Task<string?> GetRegionAsync(string bucket, CancellationToken cancellationToken)
+    public ValueTask<string?> GetRegionAsync(string bucket, CancellationToken cancellationToken)
+    {
+        // Every copy asks twice: once the answer is in, hand it back without a closure, a Lazy or an async frame.
+        if (_regions.TryGetValue(bucket, out var known) && known.IsValueCreated && known.Value.IsCompletedSuccessfully)
+        {
+            return ValueTask.FromResult(known.Value.Result);
+        }
+
+        return new ValueTask<string?>(ReadCachedAsync(bucket, cancellationToken));
+    }
+
+    private async Task<string?> ReadCachedAsync(string bucket, CancellationToken cancellationToken)
     {
         var lazy = _regions.GetOrAdd(bucket, b => new Lazy<Task<string?>>(() => ReadAsync(b, cancellationToken)));
         try

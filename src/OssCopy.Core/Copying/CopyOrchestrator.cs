@@ -39,29 +39,29 @@ public sealed class CopyOrchestrator
     public async Task<CopyOutcome> CopyAsync(CopyRequest request, CancellationToken cancellationToken = default)
     {
         CopyRequestValidator.ThrowIfInvalid(request);
-        var stopwatch = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         var context = new CopyContext(request);
         try
         {
             var outcome = await CopyValidatedAsync(context, cancellationToken);
-            return Finish(outcome with { Duration = stopwatch.Elapsed });
+            return Finish(outcome with { Duration = Stopwatch.GetElapsedTime(started) });
         }
         catch (OssException ex) when (ex.StatusCode == 412 || ex.ErrorCode == OssErrorCodes.PreconditionFailed)
         {
             CoreLog.SourceChanged(_logger, context.SourceBucket, request.SourceKey, context.PinnedETag);
-            return context.Outcome(CopyStatus.SourceChanged, CopyError.From(ex)) with { Duration = stopwatch.Elapsed };
+            return context.Outcome(CopyStatus.SourceChanged, CopyError.From(ex)) with { Duration = Stopwatch.GetElapsedTime(started) };
         }
         catch (OssException ex)
         {
             CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, ex.ErrorCode, ex.StatusCode, ex.RequestId);
-            return context.Outcome(CopyStatus.Failed, CopyError.From(ex)) with { Duration = stopwatch.Elapsed };
+            return context.Outcome(CopyStatus.Failed, CopyError.From(ex)) with { Duration = Stopwatch.GetElapsedTime(started) };
         }
         catch (ArgumentException ex)
         {
             // The request was valid, but what the source holds is not (metadata OSS once accepted that the client's
             // rules now refuse, on a multipart copy that must re-send it): this object fails, not the caller.
             CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, CopyErrorCodes.InvalidSource, 0, null);
-            return context.Outcome(CopyStatus.Failed, new CopyError(0, CopyErrorCodes.InvalidSource, ex.Message, null, null)) with { Duration = stopwatch.Elapsed };
+            return context.Outcome(CopyStatus.Failed, new CopyError(0, CopyErrorCodes.InvalidSource, ex.Message, null, null)) with { Duration = Stopwatch.GetElapsedTime(started) };
         }
     }
 

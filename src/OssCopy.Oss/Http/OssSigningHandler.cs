@@ -17,6 +17,9 @@ public sealed class OssSigningHandler(
 {
     private const string SkewEc = "0002-00000504";
 
+    // x-oss-date, Date, x-oss-content-sha256, Authorization, and x-oss-security-token with temporary credentials.
+    private const int SignerHeaders = 5;
+
     private static readonly HashSet<string> ContentHeaderNames = new(StringComparer.OrdinalIgnoreCase)
     {
         "Content-Type", "Content-MD5", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires", "Content-Range",
@@ -35,7 +38,7 @@ public sealed class OssSigningHandler(
         var credentials = await credentialsProvider.GetCredentialsAsync(cancellationToken);
         state.SecretsUsed = credentials.SecurityToken is { } token ? [credentials.AccessKeySecret, token] : [credentials.AccessKeySecret];
 
-        var context = new OssSigningContext
+        var context = new OssSigningContext(state.Headers.Count + SignerHeaders)
         {
             Method = state.Method,
             Bucket = state.Bucket,

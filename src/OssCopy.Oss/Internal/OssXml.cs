@@ -7,9 +7,10 @@ namespace OssCopy.Oss.Internal;
 /// <summary>Reading and writing the small XML documents of the OSS API.</summary>
 internal static class OssXml
 {
+    // Synchronous on purpose: an async XmlReader allocates 64 KiB byte and char buffers per document (~100 KB per
+    // CopyObject answer, most of the client's allocations), while these answers are small and read from memory.
     private static readonly XmlReaderSettings ReaderSettings = new()
     {
-        Async = true,
         DtdProcessing = DtdProcessing.Prohibit,
         XmlResolver = null,
         IgnoreWhitespace = true,
@@ -17,11 +18,14 @@ internal static class OssXml
 
     public static async Task<XElement> LoadRootAsync(HttpContent content, string operation, CancellationToken cancellationToken)
     {
+        // The whole answer is read first (a no-op when the signing handler already buffered it, as it does for every
+        // answer but streamed downloads), so the synchronous parse below never blocks on the network.
+        await content.LoadIntoBufferAsync(cancellationToken);
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
         try
         {
             using var reader = XmlReader.Create(stream, ReaderSettings);
-            var doc = await XDocument.LoadAsync(reader, LoadOptions.None, cancellationToken);
+            var doc = XDocument.Load(reader, LoadOptions.None);
             return doc.Root ?? throw new XmlException("The document has no root element.");
         }
         catch (XmlException ex)

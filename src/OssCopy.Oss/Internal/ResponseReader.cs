@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Headers;
 using OssCopy.Oss.Models;
 
 namespace OssCopy.Oss.Internal;
@@ -20,16 +21,33 @@ internal static class ResponseReader
         return null;
     }
 
+    /// <summary>Every header (content headers after the others), each as received; the dictionary itself is built on first use.</summary>
     public static IReadOnlyDictionary<string, string> AllHeaders(HttpResponseMessage response)
     {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
+        var headers = response.Headers.NonValidated;
+        var contentHeaders = response.Content.Headers.NonValidated;
+        var pairs = new KeyValuePair<string, string>[headers.Count + contentHeaders.Count];
+        var i = 0;
+        foreach (var (name, values) in headers)
         {
-            headers[name] = string.Join(",", values);
+            pairs[i++] = new(name, Joined(values));
         }
 
-        return headers;
+        foreach (var (name, values) in contentHeaders)
+        {
+            pairs[i++] = new(name, Joined(values));
+        }
+
+        if (i < pairs.Length)
+        {
+            // Count and enumeration agree today; should they not, no empty slot may reach the dictionary.
+            Array.Resize(ref pairs, i);
+        }
+
+        return new ResponseHeaders(pairs);
     }
+
+    private static string Joined(HeaderStringValues values) => values.Count == 1 ? values.ToString() : string.Join(",", values);
 
     public static ulong? Crc64(HttpResponseMessage response) =>
         Hashing.Crc64.TryParse(Header(response, OssHeaders.HashCrc64), out var crc) ? crc : null;

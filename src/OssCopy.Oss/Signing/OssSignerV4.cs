@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -17,16 +18,18 @@ public sealed class OssSignerV4 : IOssSigner
     // Deriving the key costs four HMACs; a client signs with the same secret, day and region all day.
     private SigningKeyCacheEntry? _keyCache;
 
+    // Both date headers change once a second, and every request of that second sends the same two strings.
+    private SigningTimeCacheEntry? _timeCache;
+
     public OssSignatureVersion Version => OssSignatureVersion.V4;
 
     public void SignHeaders(OssSigningContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var credentials = context.Credentials;
-        var time = context.SigningTime.UtcDateTime;
-        var isoDate = FormatIsoDate(time);
+        var (isoDate, httpDate) = FormatDates(context.SigningTime.UtcDateTime);
         context.Headers["x-oss-date"] = isoDate;
-        context.Headers["Date"] = time.ToString("r", CultureInfo.InvariantCulture);
+        context.Headers["Date"] = httpDate;
         if (!context.Headers.ContainsKey(ContentSha256Header))
         {
             context.Headers[ContentSha256Header] = UnsignedPayload;
@@ -38,10 +41,10 @@ public sealed class OssSignerV4 : IOssSigner
         }
 
         var additional = EffectiveAdditionalHeaders(context.AdditionalHeaders, context.Headers);
-        var day = isoDate[..8];
-        var scope = BuildScope(day, context.Region, context.Product);
+        var key = SigningKey(credentials.AccessKeySecret, isoDate.AsSpan(0, 8), context.Region, context.Product);
+        var scope = key.Scope;
         var stringToSign = BuildStringToSign(isoDate, scope, BuildCanonicalRequest(context, additional));
-        var signature = Sign(credentials.AccessKeySecret, day, context.Region, context.Product, stringToSign);
+        var signature = Sign(key, stringToSign);
 
         var authorization = new StringBuilder(160)
             .Append(Algorithm).Append(" Credential=").Append(credentials.AccessKeyId).Append('/').Append(scope);
@@ -82,10 +85,24 @@ public sealed class OssSignerV4 : IOssSigner
         }
 
         var stringToSign = BuildStringToSign(isoDate, scope, BuildCanonicalRequest(context, additional));
-        context.Query.Add(new("x-oss-signature", Sign(credentials.AccessKeySecret, day, context.Region, context.Product, stringToSign)));
+        context.Query.Add(new("x-oss-signature", Sign(SigningKey(credentials.AccessKeySecret, day, context.Region, context.Product), stringToSign)));
     }
 
     public static string FormatIsoDate(DateTime utc) => utc.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>x-oss-date and Date for a signing time, formatted once per second (both have one-second resolution).</summary>
+    private (string IsoDate, string HttpDate) FormatDates(DateTime utc)
+    {
+        var second = utc.Ticks / TimeSpan.TicksPerSecond;
+        var cache = _timeCache;
+        if (cache is null || cache.Second != second)
+        {
+            cache = new SigningTimeCacheEntry(second, FormatIsoDate(utc), utc.ToString("r", CultureInfo.InvariantCulture));
+            _timeCache = cache;
+        }
+
+        return (cache.IsoDate, cache.HttpDate);
+    }
 
     public static string BuildScope(string day, string region, string product) => $"{day}/{region}/{product}/aliyun_v4_request";
 
@@ -97,6 +114,12 @@ public sealed class OssSignerV4 : IOssSigner
     {
         ArgumentNullException.ThrowIfNull(requested);
         ArgumentNullException.ThrowIfNull(headers);
+        if (requested is IReadOnlyCollection<string> { Count: 0 })
+        {
+            // The usual case (nothing extra asked for), without building the query below.
+            return [];
+        }
+
         return requested
             .Select(h => h.Trim().ToLowerInvariant())
             .Where(h => h.Length > 0 && !IsSignedByDefault(h) && headers.TryGetValue(h, out var v) && !string.IsNullOrEmpty(v))
@@ -132,14 +155,39 @@ public sealed class OssSignerV4 : IOssSigner
         return OssEncoding.EscapePath("/" + bucket + "/" + (key ?? string.Empty));
     }
 
+    /// <summary>Encoded query pairs sorted by key, then value, in byte order, joined by '&amp;'; a bare key has no '='.</summary>
     public static string BuildCanonicalQuery(IEnumerable<KeyValuePair<string, string>> query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var encoded = query
-            .Select(q => (Key: OssEncoding.UriEncode(q.Key), Value: OssEncoding.UriEncode(q.Value ?? string.Empty)))
-            .OrderBy(q => q.Key, StringComparer.Ordinal)
-            .ThenBy(q => q.Value, StringComparer.Ordinal);
-        return string.Join('&', encoded.Select(q => q.Value.Length > 0 ? q.Key + "=" + q.Value : q.Key));
+        var encoded = new List<(string Key, string Value)>();
+        foreach (var pair in query)
+        {
+            encoded.Add((OssEncoding.UriEncode(pair.Key), OssEncoding.UriEncode(pair.Value ?? string.Empty)));
+        }
+
+        if (encoded.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        // An unstable sort is enough here: pairs equal in key and value are the same text, so their order cannot show.
+        encoded.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key) is var byKey and not 0 ? byKey : string.CompareOrdinal(a.Value, b.Value));
+        var builder = new StringBuilder(64);
+        foreach (var (key, value) in encoded)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append('&');
+            }
+
+            builder.Append(key);
+            if (value.Length > 0)
+            {
+                builder.Append('=').Append(value);
+            }
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>Canonical headers, each <c>name:value\n</c>, sorted by name in byte order.</summary>
@@ -147,11 +195,20 @@ public sealed class OssSignerV4 : IOssSigner
     {
         ArgumentNullException.ThrowIfNull(headers);
         ArgumentNullException.ThrowIfNull(effectiveAdditionalHeaders);
+        var signed = new List<(string Name, string Value, int Index)>(headers.Count);
+        foreach (var (key, value) in headers)
+        {
+            var name = key.ToLowerInvariant();
+            if (IsSignedByDefault(name) || effectiveAdditionalHeaders.Contains(name))
+            {
+                signed.Add((name, value, signed.Count));
+            }
+        }
+
+        // Ties (possible only in a case-sensitive dictionary) keep their order, as the stable sort this replaces did.
+        signed.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name) is var byName and not 0 ? byName : a.Index.CompareTo(b.Index));
         var builder = new StringBuilder(256);
-        foreach (var (name, value) in headers
-                     .Select(h => (Name: h.Key.ToLowerInvariant(), h.Value))
-                     .Where(h => IsSignedByDefault(h.Name) || effectiveAdditionalHeaders.Contains(h.Name))
-                     .OrderBy(h => h.Name, StringComparer.Ordinal))
+        foreach (var (name, value, _) in signed)
         {
             builder.Append(name).Append(':').Append(value.Trim()).Append('\n');
         }
@@ -162,8 +219,9 @@ public sealed class OssSignerV4 : IOssSigner
     public static string BuildStringToSign(string isoDate, string scope, string canonicalRequest)
     {
         ArgumentNullException.ThrowIfNull(canonicalRequest);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)));
-        return $"{Algorithm}\n{isoDate}\n{scope}\n{hash}";
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        HashUtf8(canonicalRequest, hash, static (key, data, destination) => SHA256.HashData(data, destination), null);
+        return $"{Algorithm}\n{isoDate}\n{scope}\n{Convert.ToHexStringLower(hash)}";
     }
 
     /// <summary>Hex HMAC-SHA256 of the string to sign with the derived key, without caching (for verifiers).</summary>
@@ -179,23 +237,57 @@ public sealed class OssSignerV4 : IOssSigner
         return HMACSHA256.HashData(key, "aliyun_v4_request"u8);
     }
 
-    private string Sign(string secret, string day, string region, string product, string stringToSign)
+    private SigningKeyCacheEntry SigningKey(string secret, ReadOnlySpan<char> day, string region, string product)
     {
         var cache = _keyCache;
         if (cache is null || !cache.Matches(secret, day, region, product))
         {
-            cache = new SigningKeyCacheEntry(secret, day, region, product, DeriveSigningKey(secret, day, region, product));
+            var dayText = day.ToString();
+            cache = new SigningKeyCacheEntry(secret, dayText, region, product, DeriveSigningKey(secret, dayText, region, product),
+                BuildScope(dayText, region, product));
             _keyCache = cache;
         }
 
-        return Convert.ToHexStringLower(HMACSHA256.HashData(cache.Key, Encoding.UTF8.GetBytes(stringToSign)));
+        return cache;
     }
 
-    private sealed record SigningKeyCacheEntry(string Secret, string Day, string Region, string Product, byte[] Key)
+    private static string Sign(SigningKeyCacheEntry key, string stringToSign)
     {
-        public bool Matches(string secret, string day, string region, string product) =>
-            Secret == secret && Day == day && Region == region && Product == product;
+        Span<byte> signature = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HashUtf8(stringToSign, signature, static (key, data, destination) => HMACSHA256.HashData(key, data, destination), key.Key);
+        return Convert.ToHexStringLower(signature);
+    }
+
+    private delegate int HashFunction(byte[]? key, ReadOnlySpan<byte> data, Span<byte> destination);
+
+    /// <summary>Hashes the UTF-8 bytes of <paramref name="text"/> without a byte array per call (stack, or pooled when long).</summary>
+    private static void HashUtf8(string text, Span<byte> destination, HashFunction hash, byte[]? key)
+    {
+        const int StackLimit = 1024;
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        byte[]? rented = max > StackLimit ? ArrayPool<byte>.Shared.Rent(max) : null;
+        try
+        {
+            var buffer = rented ?? stackalloc byte[StackLimit];
+            var length = Encoding.UTF8.GetBytes(text, buffer);
+            hash(key, buffer[..length], destination);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private sealed record SigningKeyCacheEntry(string Secret, string Day, string Region, string Product, byte[] Key, string Scope)
+    {
+        public bool Matches(string secret, ReadOnlySpan<char> day, string region, string product) =>
+            Secret == secret && day.SequenceEqual(Day) && Region == region && Product == product;
 
         public override string ToString() => $"SigningKey {{ Day = {Day}, Region = {Region}, Product = {Product} }}";
     }
+
+    private sealed record SigningTimeCacheEntry(long Second, string IsoDate, string HttpDate);
 }

@@ -8,6 +8,20 @@ namespace OssCopy.Oss.Signing;
 /// </summary>
 public sealed class OssSigningContext
 {
+    public OssSigningContext()
+        : this(0)
+    {
+    }
+
+    /// <summary>
+    /// Sized for the headers to come (the client's own plus the four or five the signer adds), so that signing a
+    /// request does not grow the dictionary two or three times.
+    /// </summary>
+    internal OssSigningContext(int headerCapacity)
+    {
+        Headers = new Dictionary<string, string>(headerCapacity, StringComparer.OrdinalIgnoreCase);
+    }
+
     public required string Method { get; init; }
 
     /// <summary>The bucket, or null for service-level requests such as ListBuckets.</summary>
@@ -17,7 +31,7 @@ public sealed class OssSigningContext
     public string? Key { get; init; }
 
     /// <summary>Request headers; the signer adds what it needs (x-oss-date, Authorization, …).</summary>
-    public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    public IDictionary<string, string> Headers { get; }
 
     /// <summary>Decoded query pairs in request order; an empty value is a bare key (<c>?uploads</c>).</summary>
     public IList<KeyValuePair<string, string>> Query { get; } = new List<KeyValuePair<string, string>>();

@@ -312,6 +312,42 @@ public class BackupRunnerTests
     }
 
     [Fact]
+    public async Task The_JSON_report_writes_each_entry_on_its_own_line_exactly_as_the_compact_serializer_does()
+    {
+        var path = Path.Combine(TempDir(), "report.json");
+        var entries = Enumerable.Range(0, 3000).Select(i => new ReportEntry
+        {
+            Key = $"data/文件 \"{i}\".txt", DestinationKey = $"backup/文件 \"{i}\".txt", Action = ReportAction.Copied, Reason = ReportReason.Missing,
+            Size = i, SourceETag = "\"0123456789ABCDEF\"", DurationMs = i / 10.0,
+        }).ToList();
+        var header = new CopyReport
+        {
+            Plan = "p", RunId = "r", Status = "Running", Source = "oss://a/", Destination = "oss://b/", StartedAt = DateTimeOffset.UnixEpoch, Totals = new ReportTotals(),
+        };
+        await using (var writer = new JsonReportWriter(path))
+        {
+            await writer.StartAsync(header, CancellationToken.None);
+            foreach (var entry in entries)
+            {
+                await writer.WriteAsync(entry, CancellationToken.None);
+            }
+
+            await writer.CompleteAsync(header with { Status = "Completed" }, CancellationToken.None);
+        }
+
+        var lines = (await File.ReadAllTextAsync(path)).Split('\n');
+        var first = Array.FindIndex(lines, l => l.StartsWith("{\"key\"", StringComparison.Ordinal));
+        Assert.Equal(JsonSerializer.Serialize(entries[0], ReportJson.CompactOptions), lines[first]);
+        for (var i = 1; i < entries.Count; i++)
+        {
+            Assert.Equal("," + JsonSerializer.Serialize(entries[i], ReportJson.CompactOptions), lines[first + i]);
+        }
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        Assert.Equal(entries.Count, json.RootElement.GetProperty("objects").GetArrayLength());
+    }
+
+    [Fact]
     public async Task The_JSON_report_file_holds_every_object_totals_and_requests()
     {
         var oss = Seeded(4);

@@ -78,6 +78,14 @@ public class SignatureV4VectorTests
     }
 
     [Fact]
+    public void Canonical_query_is_sorted_by_encoded_key_then_value_and_a_bare_key_has_no_equals_sign()
+    {
+        Assert.Equal("a%20b=1&acl&b=1&b=2&uploads",
+            OssSignerV4.BuildCanonicalQuery([new("b", "2"), new("uploads", ""), new("acl", ""), new("b", "1"), new("a b", "1")]));
+        Assert.Equal(string.Empty, OssSignerV4.BuildCanonicalQuery([]));
+    }
+
+    [Fact]
     public void A_verifier_rebuilding_the_request_gets_the_same_signature()
     {
         var vector = SignatureVectors.Find(File, "v4_header_additional_headers");
