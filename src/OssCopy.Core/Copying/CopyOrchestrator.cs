@@ -219,7 +219,7 @@ public sealed class CopyOrchestrator
             SourceBucket = context.SourceBucket,
             SourceKey = request.SourceKey,
             SourceVersionId = request.SourceVersionId,
-            ForbidOverwrite = request.ForbidOverwrite ? true : null,
+            ForbidOverwrite = request.ForbidOverwrite == true ? true : null,
             CopySourceIfMatch = context.PinnedETag,
             TaggingDirective = replaceTags ? OssDirective.Replace : request.TaggingDirective is null ? null : OssDirective.Copy,
             Tagging = replaceTags && context.ExpectedTags!.Count > 0 ? context.ExpectedTags.ToString() : null,
@@ -293,7 +293,7 @@ public sealed class CopyOrchestrator
                 Key = request.Key,
                 UploadId = init.UploadId,
                 Parts = parts,
-                ForbidOverwrite = request.ForbidOverwrite ? true : null,
+                ForbidOverwrite = request.ForbidOverwrite == true ? true : null,
             }, cancellationToken);
 
             return new CopiedObject(CopyStrategy.Multipart)
@@ -347,7 +347,7 @@ public sealed class CopyOrchestrator
             Expires = copyMetadata ? source.Expires : request.Expires,
             Metadata = metadata.Count == 0 ? null : metadata,
             Tagging = context.ExpectedTags is { Count: > 0 } tags ? tags.ToString() : null,
-            ForbidOverwrite = request.ForbidOverwrite ? true : null,
+            ForbidOverwrite = request.ForbidOverwrite == true ? true : null,
             ObjectAcl = request.ObjectAcl,
             StorageClass = request.StorageClass,
             ServerSideEncryption = request.ServerSideEncryption,

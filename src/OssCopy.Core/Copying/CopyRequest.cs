@@ -1,18 +1,16 @@
+using OssCopy.Oss.Models;
+
 namespace OssCopy.Core.Copying;
 
 /// <summary>
 /// One object to copy: the official SDKs' <c>CopyObjectRequest</c> (destination and source, forbid overwrite,
 /// tagging and its directive) plus the source version, the metadata directive with its values, storage class,
-/// ACL and server-side encryption. Directives and enumerations are compared case-insensitively, as OSS does.
+/// ACL and server-side encryption. What it says about the destination object is the client's
+/// <see cref="ObjectWriteRequest"/>; <c>Tagging</c> serves the Replace and Merge tagging directives.
+/// Directives and enumerations are compared case-insensitively, as OSS does.
 /// </summary>
-public sealed class CopyRequest
+public sealed class CopyRequest : ObjectWriteRequest
 {
-    /// <summary>The destination bucket.</summary>
-    public required string Bucket { get; init; }
-
-    /// <summary>The destination key.</summary>
-    public required string Key { get; init; }
-
     /// <summary>The source bucket; the destination bucket when null.</summary>
     public string? SourceBucket { get; init; }
 
@@ -21,51 +19,15 @@ public sealed class CopyRequest
     /// <summary>Copy this version of the source (versioned buckets); the current one when null.</summary>
     public string? SourceVersionId { get; init; }
 
-    /// <summary>Fail with 409 FileAlreadyExists instead of overwriting an existing destination.</summary>
-    public bool ForbidOverwrite { get; init; }
-
     /// <summary>
     /// <see cref="CopyTaggingDirective.Copy"/> (default: the source's tags), <see cref="CopyTaggingDirective.Replace"/>
-    /// (exactly <see cref="Tagging"/>) or <see cref="CopyTaggingDirective.Merge"/> (the source's tags with
-    /// <see cref="Tagging"/> added; on equal keys the request wins).
+    /// (exactly <c>Tagging</c>) or <see cref="CopyTaggingDirective.Merge"/> (the source's tags with
+    /// <c>Tagging</c> added; on equal keys the request wins).
     /// </summary>
     public string? TaggingDirective { get; init; }
 
-    /// <summary>Tags in header form (<c>A=1&amp;B=2</c>, keys and values URL-encoded), for Replace and Merge.</summary>
-    public string? Tagging { get; init; }
-
     /// <summary><c>Copy</c> (default: the source's metadata and standard headers) or <c>Replace</c> (this request's).</summary>
     public string? MetadataDirective { get; init; }
-
-    /// <summary>User metadata (<c>x-oss-meta-*</c> names without the prefix) for the Replace metadata directive.</summary>
-    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
-
-    public string? ContentType { get; init; }
-
-    public string? CacheControl { get; init; }
-
-    public string? ContentDisposition { get; init; }
-
-    public string? ContentEncoding { get; init; }
-
-    public string? ContentLanguage { get; init; }
-
-    public string? Expires { get; init; }
-
-    /// <summary><c>Standard</c>, <c>IA</c>, <c>Archive</c>, <c>ColdArchive</c> or <c>DeepColdArchive</c>; the bucket's default when null.</summary>
-    public string? StorageClass { get; init; }
-
-    /// <summary><c>default</c>, <c>private</c>, <c>public-read</c> or <c>public-read-write</c>.</summary>
-    public string? ObjectAcl { get; init; }
-
-    /// <summary><c>AES256</c>, <c>KMS</c> or <c>SM4</c>.</summary>
-    public string? ServerSideEncryption { get; init; }
-
-    /// <summary><c>SM4</c>, only with KMS.</summary>
-    public string? ServerSideDataEncryption { get; init; }
-
-    /// <summary>The KMS key id, only with KMS.</summary>
-    public string? ServerSideEncryptionKeyId { get; init; }
 
     /// <summary>
     /// Write the source's ETag into the destination's metadata (<c>x-oss-meta-osscopy-source-etag</c>) when the copy
