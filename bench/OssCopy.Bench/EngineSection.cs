@@ -177,8 +177,8 @@ internal static class EngineSection
     };
 
     private static BackupRunner Runner(IOssClient client, CopyVerification verification, ICopyStateStore store) =>
-        new(client, Options.Create(new CopyEngineOptions { Verification = verification }),
-            Options.Create(new BackupRunnerOptions { MaxParallelism = Concurrency }), store);
+        new(client, Options.Create(new CopyEngineOptions()),
+            Options.Create(new BackupRunnerOptions { MaxParallelism = Concurrency, Verification = verification }), store);
 
     private static async Task<(EngineRun Run, CopyReport Report)> EngineAsync(
         LocalOssServer server, OssClient client, string destination, CopyVerification verification, string data)

@@ -155,10 +155,14 @@ public sealed class CliApp(CliEnvironment env)
         var region = new Option<string?>("--region") { Description = "Overrides the plan's oss.region." };
         var endpoint = new Option<string?>("--endpoint") { Description = "Overrides the plan's oss.endpoint." };
         var pathStyle = new Option<bool>("--path-style") { Description = "Address buckets as /bucket/key." };
+        var verify = new Option<string?>("--verify")
+        {
+            Description = "Overrides the plan's verification: etag (default: the copy answer's ETag is the listed one the copy was pinned to), crc (the answer's CRC-64 against a HEAD of the source) or full (also HEAD the destination: metadata, headers, tags).",
+        };
 
         var command = new Command("backup", "Run a backup plan: copy what is missing or changed, never delete, resume where a stopped run left off.")
         {
-            plan, dryRun, parallel, reportPath, stateDir, restart, region, endpoint, pathStyle,
+            plan, dryRun, parallel, reportPath, stateDir, restart, region, endpoint, pathStyle, verify,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -167,9 +171,14 @@ public sealed class CliApp(CliEnvironment env)
                 return await UsageAsync("--parallel: must be between 1 and 1024.");
             }
 
+            if (!TryVerification(parse.GetValue(verify), out var verification))
+            {
+                return await UsageAsync($"--verify: '{parse.GetValue(verify)}' is not etag, crc or full.");
+            }
+
             return await BackupAsync(new BackupArguments(
                 parse.GetValue(plan)!, parse.GetValue(dryRun), parse.GetValue(parallel), parse.GetValue(reportPath), parse.GetValue(stateDir), parse.GetValue(restart),
-                parse.GetValue(region), parse.GetValue(endpoint), parse.GetValue(pathStyle)), cancellationToken);
+                parse.GetValue(region), parse.GetValue(endpoint), parse.GetValue(pathStyle), parse.GetValue(verify) is null ? null : verification), cancellationToken);
         });
         return command;
     }
@@ -239,7 +248,7 @@ public sealed class CliApp(CliEnvironment env)
         {
             var report = await display.RunAsync(() => runner.RunAsync(plan, new BackupRunOptions
             {
-                DryRun = args.DryRun, Parallelism = args.Parallel, Resume = !args.Restart, Report = sink, Progress = progress,
+                DryRun = args.DryRun, Parallelism = args.Parallel, Resume = !args.Restart, Report = sink, Progress = progress, Verification = args.Verification,
             }, cancellationToken));
             SummaryPrinter.Print(_env.Console, report, args.Report?.FullName);
             return report.HasFailures ? SomeFailed : Success;
@@ -332,5 +341,6 @@ public sealed class CliApp(CliEnvironment env)
         string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : string.Empty) + char.ToLower(c, CultureInfo.InvariantCulture) : c.ToString()));
 
     private sealed record BackupArguments(
-        FileInfo Plan, bool DryRun, int? Parallel, FileInfo? Report, DirectoryInfo? StateDir, bool Restart, string? Region, string? Endpoint, bool PathStyle);
+        FileInfo Plan, bool DryRun, int? Parallel, FileInfo? Report, DirectoryInfo? StateDir, bool Restart, string? Region, string? Endpoint, bool PathStyle,
+        CopyVerification? Verification);
 }

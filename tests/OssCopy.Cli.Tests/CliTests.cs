@@ -148,6 +148,7 @@ public class CliTests
     [InlineData("backup")]
     [InlineData("backup --plan p.json --parallel many")]
     [InlineData("backup --plan p.json --parallel 0")]
+    [InlineData("backup --plan p.json --verify sometimes")]
     public async Task Bad_usage_exits_2_without_any_OSS_call(string commandLine)
     {
         var h = new Harness();

@@ -193,7 +193,8 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         Assert.Empty(await KeysAsync(destination));
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         var totals = json.RootElement.GetProperty("totals");
-        Assert.Equal((12, 36), (totals.GetProperty("wouldCopy").GetInt32(), totals.GetProperty("wouldCopyRequests").GetInt32()));
+        // A plan verifies by the pinned ETag by default: one CopyObject per object.
+        Assert.Equal((12, 12), (totals.GetProperty("wouldCopy").GetInt32(), totals.GetProperty("wouldCopyRequests").GetInt32()));
         Assert.True(json.RootElement.GetProperty("dryRun").GetBoolean());
         Assert.All(json.RootElement.GetProperty("objects").EnumerateArray(), o => Assert.Equal("WouldCopy", o.GetProperty("action").GetString()));
     }
@@ -215,12 +216,12 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
     }
 
     [Fact]
-    public async Task ETag_verification_copies_each_listed_object_with_one_request_and_LocalOss_keeps_the_ETag()
+    public async Task A_plan_verifies_by_the_pinned_ETag_by_default_one_request_per_object_and_LocalOss_keeps_the_ETag()
     {
         var (source, destination, keys) = await SeedAsync(40);
         var plan = Plan(source, destination);
         plan.TagRules.Clear();
-        plan.Options.Verification = CopyVerification.ETag;
+        Assert.Null(plan.Options.Verification);
         oss.Server.Counters.Reset();
 
         var report = await LocalOssFixture.Runner(oss.Client()).RunAsync(plan);
@@ -234,6 +235,21 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
             var d = (await oss.Admin.HeadObjectAsync(new HeadObjectRequest { Bucket = destination, Key = "backup/" + key["data/".Length..] })).Properties;
             Assert.Equal((s.ETag, s.HashCrc64, s.ContentLength), (d.ETag, d.HashCrc64, d.ContentLength));
         }
+    }
+
+    [Fact]
+    public async Task A_plan_asking_for_full_verification_heads_source_and_destination_of_every_copy()
+    {
+        var (source, destination, _) = await SeedAsync(10);
+        var plan = Plan(source, destination);
+        plan.TagRules.Clear();
+        plan.Options.Verification = CopyVerification.Full;
+        oss.Server.Counters.Reset();
+
+        var report = await LocalOssFixture.Runner(oss.Client()).RunAsync(plan);
+
+        Assert.Equal((10L, 0L), (report.Totals.Copied, report.Totals.Failed));
+        Assert.Equal((10L, 20L), (oss.Server.Counters["CopyObject"], oss.Server.Counters["HeadObject"]));
     }
 
     [Fact]

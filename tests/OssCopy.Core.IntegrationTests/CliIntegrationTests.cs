@@ -93,6 +93,41 @@ public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<Loc
         Assert.Equal(oss.Server.Counters.Total, oss.Server.Counters["ListObjectsV2"]);
     }
 
+    [Theory]
+    [InlineData(null, 0)]
+    [InlineData("full", 2)]
+    [InlineData("crc", 1)]
+    public async Task Backup_verify_overrides_the_plans_verification(string? verify, int headsPerObject)
+    {
+        var source = await oss.NewBucketAsync("src");
+        var destination = await oss.NewBucketAsync("dst");
+        for (var i = 0; i < 6; i++)
+        {
+            await oss.PutAsync(source, $"v/{i}.bin", new byte[10 + i]);
+        }
+
+        var dir = Path.Combine(Path.GetTempPath(), "osscopy-it", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var plan = Path.Combine(dir, "plan.json");
+        await File.WriteAllTextAsync(plan, $$"""
+            {
+              "name": "verify",
+              "source": { "bucket": "{{source}}", "prefix": "v/" },
+              "destination": { "bucket": "{{destination}}", "prefix": "v/" },
+              "options": { "verification": "Crc" },
+              "oss": { "region": "cn-hangzhou", "endpoint": "{{oss.Server.BaseAddress}}", "usePathStyle": true }
+            }
+            """);
+        string[] args = ["backup", "--plan", plan, "--state-dir", Path.Combine(dir, "state")];
+        oss.Server.Counters.Reset();
+
+        var result = await RunAsync(verify is null ? args : [.. args, "--verify", verify]);
+
+        Assert.True(result.Code == 0, result.Error + result.Out);
+        // Without --verify the plan's own choice (Crc: a HEAD of the source per copy) holds.
+        Assert.Equal((6L, 6L * (verify is null ? 1 : headsPerObject)), (oss.Server.Counters["CopyObject"], oss.Server.Counters["HeadObject"]));
+    }
+
     [Fact]
     public async Task The_demo_plan_is_valid()
     {

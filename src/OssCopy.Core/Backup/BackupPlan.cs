@@ -57,7 +57,11 @@ public sealed class BackupCopyOptions
     /// <summary>Refuse to overwrite a destination object that exists but differs (it is then reported as failed).</summary>
     public bool ForbidOverwrite { get; set; }
 
-    /// <summary>Full (HEAD and compare every promise) or Crc (the copy answer's CRC-64 only); the engine's default when null.</summary>
+    /// <summary>
+    /// ETag (the copy answer's ETag is the listed one the copy was pinned to; one request per object), Crc (the
+    /// answer's CRC-64 against a HEAD of the source) or Full (also HEAD the destination and compare metadata,
+    /// headers, storage class, encryption and tags); the runner's default (<see cref="BackupRunnerOptions.Verification"/>, ETag) when null.
+    /// </summary>
     public CopyVerification? Verification { get; set; }
 
     /// <summary>Most copies at once; the runner's default when null.</summary>

@@ -154,7 +154,7 @@ public sealed class BackupRunner
             MultipartThreshold = _engineOptions.MultipartThreshold,
             PartSize = _engineOptions.PartSize,
             PartParallelism = _engineOptions.PartParallelism,
-            Verification = plan.Options?.Verification ?? _engineOptions.Verification,
+            Verification = run.Verification ?? plan.Options?.Verification ?? _options.Verification,
             AbortTimeout = _engineOptions.AbortTimeout,
             CheckSameRegion = _engineOptions.CheckSameRegion,
         };

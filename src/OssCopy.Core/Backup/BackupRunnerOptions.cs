@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using OssCopy.Core.Copying;
 
 namespace OssCopy.Core.Backup;
 
@@ -6,6 +7,18 @@ namespace OssCopy.Core.Backup;
 public sealed class BackupRunnerOptions : IValidatableObject
 {
     public const string SectionName = "Backup";
+
+    /// <summary>
+    /// How a plan's copies are verified when the plan does not say. <see cref="CopyVerification.ETag"/> by default:
+    /// a plan copies from a listing that already gave each object's size and ETag, every copy is pinned to that
+    /// ETag, and OSS's answer to a single CopyObject carries the destination's ETag, which must be the same one
+    /// (for an object uploaded whole it is the content's MD5, so this proves size and content). That keeps a bulk
+    /// copy at one request per object. Any answer that does not prove the copy this way (a multipart copy, another
+    /// ETag) falls back to comparing the answer's CRC-64 with a HEAD of the source. Plans that must also prove
+    /// metadata, headers and tags per object ask for <see cref="CopyVerification.Full"/>; one-object copies (CLI,
+    /// webhook, events) use <see cref="CopyEngineOptions.Verification"/>, Full by default.
+    /// </summary>
+    public CopyVerification Verification { get; set; } = CopyVerification.ETag;
 
     /// <summary>Most copies at once (a plan or a run may ask for fewer or more). Throttling lowers the live limit.</summary>
     [Range(1, 1024)]
@@ -69,6 +82,9 @@ public sealed class BackupRunOptions
 {
     /// <summary>List and compare only: the report says what would be copied, with object, byte and request counts.</summary>
     public bool DryRun { get; init; }
+
+    /// <summary>Overrides the plan's and the runner's verification.</summary>
+    public CopyVerification? Verification { get; init; }
 
     /// <summary>Overrides the plan's and the runner's parallelism.</summary>
     public int? Parallelism { get; init; }

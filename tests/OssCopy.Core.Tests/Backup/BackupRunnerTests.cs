@@ -202,10 +202,27 @@ public class BackupRunnerTests
         Assert.Equal(0, oss.Count("CopyObject") + oss.Count("HeadObject"));
         Assert.Equal((5L, 0L), (report.Totals.WouldCopy, report.Totals.Copied));
         Assert.Equal(100 + 101 + 102 + 103 + (3 * CopyEngineOptions.MinPartSize), report.Totals.WouldCopyBytes);
-        // Small: HEAD + CopyObject + verifying HEAD = 3; the 3-part one at a 100 KiB threshold: HEAD + Initiate + 3 parts + Complete + HEAD = 7.
-        Assert.Equal((4 * 3) + 7, report.Totals.WouldCopyRequests);
+        // A plan's default verification is by the pinned ETag. Small: one CopyObject; the 3-part one at a 100 KiB
+        // threshold: HEAD (the headers to re-apply) + Initiate + 3 parts + Complete, verified by the answer's CRC-64 = 6.
+        Assert.Equal((4 * 1) + 6, report.Totals.WouldCopyRequests);
         Assert.All(sink.Entries, e => Assert.Equal(ReportAction.WouldCopy, e.Action));
-        Assert.Equal(7, sink.Entries.Single(e => e.Key == "data/big.bin").Requests);
+        Assert.Equal(6, sink.Entries.Single(e => e.Key == "data/big.bin").Requests);
+    }
+
+    [Theory]
+    [InlineData(CopyVerification.Full, 3, 7)]
+    [InlineData(CopyVerification.Crc, 2, 6)]
+    [InlineData(CopyVerification.ETag, 1, 6)]
+    public async Task A_dry_run_counts_the_requests_of_the_verification_asked_for(CopyVerification verification, int small, int big)
+    {
+        var oss = Seeded(4);
+        oss.Put("src-bucket", "data/big.bin", size: 3 * CopyEngineOptions.MinPartSize);
+
+        // Full: HEAD + CopyObject + verifying HEAD = 3, multipart HEAD + Initiate + 3 parts + Complete + HEAD = 7; Crc: no verifying HEAD.
+        var report = await Runners.Create(oss, engine: e => e.MultipartThreshold = CopyEngineOptions.MinPartSize)
+            .RunAsync(Runners.Plan(), new BackupRunOptions { DryRun = true, Verification = verification });
+
+        Assert.Equal((4 * small) + big, report.Totals.WouldCopyRequests);
     }
 
     [Fact]
