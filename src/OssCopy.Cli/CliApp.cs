@@ -152,13 +152,17 @@ public sealed class CliApp(CliEnvironment env)
         var reportPath = new Option<FileInfo?>("--report") { Description = "Write the JSON report (every object, totals, requests) here." };
         var stateDir = new Option<DirectoryInfo?>("--state-dir") { Description = "Where checkpoints and copy lineage are kept (default .osscopy/state)." };
         var restart = new Option<bool>("--restart") { Description = "Ignore a checkpoint of a stopped run and start from the beginning." };
+        var fullReconcile = new Option<bool>("--full-reconcile")
+        {
+            Description = "List the destination everywhere, even in key ranges the last runs found in sync (catches changes made in the destination).",
+        };
         var region = new Option<string?>("--region") { Description = "Overrides the plan's oss.region." };
         var endpoint = new Option<string?>("--endpoint") { Description = "Overrides the plan's oss.endpoint." };
         var pathStyle = new Option<bool>("--path-style") { Description = "Address buckets as /bucket/key." };
 
         var command = new Command("backup", "Run a backup plan: copy what is missing or changed, never delete, resume where a stopped run left off.")
         {
-            plan, dryRun, parallel, reportPath, stateDir, restart, region, endpoint, pathStyle,
+            plan, dryRun, parallel, reportPath, stateDir, restart, fullReconcile, region, endpoint, pathStyle,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -169,7 +173,7 @@ public sealed class CliApp(CliEnvironment env)
 
             return await BackupAsync(new BackupArguments(
                 parse.GetValue(plan)!, parse.GetValue(dryRun), parse.GetValue(parallel), parse.GetValue(reportPath), parse.GetValue(stateDir), parse.GetValue(restart),
-                parse.GetValue(region), parse.GetValue(endpoint), parse.GetValue(pathStyle)), cancellationToken);
+                parse.GetValue(fullReconcile), parse.GetValue(region), parse.GetValue(endpoint), parse.GetValue(pathStyle)), cancellationToken);
         });
         return command;
     }
@@ -239,7 +243,7 @@ public sealed class CliApp(CliEnvironment env)
         {
             var report = await display.RunAsync(() => runner.RunAsync(plan, new BackupRunOptions
             {
-                DryRun = args.DryRun, Parallelism = args.Parallel, Resume = !args.Restart, Report = sink, Progress = progress,
+                DryRun = args.DryRun, Parallelism = args.Parallel, Resume = !args.Restart, FullReconcile = args.FullReconcile, Report = sink, Progress = progress,
             }, cancellationToken));
             SummaryPrinter.Print(_env.Console, report, args.Report?.FullName);
             return report.HasFailures ? SomeFailed : Success;
@@ -332,5 +336,5 @@ public sealed class CliApp(CliEnvironment env)
         string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : string.Empty) + char.ToLower(c, CultureInfo.InvariantCulture) : c.ToString()));
 
     private sealed record BackupArguments(
-        FileInfo Plan, bool DryRun, int? Parallel, FileInfo? Report, DirectoryInfo? StateDir, bool Restart, string? Region, string? Endpoint, bool PathStyle);
+        FileInfo Plan, bool DryRun, int? Parallel, FileInfo? Report, DirectoryInfo? StateDir, bool Restart, bool FullReconcile, string? Region, string? Endpoint, bool PathStyle);
 }
