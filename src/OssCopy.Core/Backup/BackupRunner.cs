@@ -131,7 +131,15 @@ public sealed class BackupRunner
         };
         if (completed && !run.DryRun)
         {
-            await SaveSyncManifestAsync(state, final, CancellationToken.None);
+            try
+            {
+                await SaveSyncManifestAsync(state, final, CancellationToken.None);
+            }
+            catch (IOException ex)
+            {
+                // The copies are done and reported; without a new manifest the next run only lists more.
+                CoreLog.SyncManifestNotSaved(_logger, plan.Name, ex.Message);
+            }
         }
 
         await (report?.CompleteAsync(final, CancellationToken.None) ?? ValueTask.CompletedTask);
@@ -187,7 +195,7 @@ public sealed class BackupRunner
             }
         };
 
-        var (manifest, trusted) = await LoadSyncManifestAsync(plan, run, now, cancellationToken);
+        var (stored, manifest, trusted) = await LoadSyncManifestAsync(plan, run, now, cancellationToken);
         var startedAt = checkpoint?.StartedAt ?? now;
         return new RunState
         {
@@ -195,6 +203,7 @@ public sealed class BackupRunner
             Run = run,
             RunId = checkpoint?.RunId ?? Guid.NewGuid().ToString("N"),
             Fingerprint = fingerprint,
+            StoredManifest = stored,
             Manifest = manifest,
             Trusted = trusted,
             StartedAt = now,
@@ -256,6 +265,11 @@ public sealed class BackupRunner
                 }
                 else
                 {
+                    if (state.StoredManifest is not null && !state.Run.DryRun)
+                    {
+                        await WithdrawSyncManifestAsync(state, entry.RelativeKey, cancellationToken);
+                    }
+
                     state.Progress.OnQueued(src.Size);
                     await writer.WriteAsync(new WorkItem(slot, entry), cancellationToken);
                 }
@@ -535,18 +549,35 @@ public sealed class BackupRunner
     /// The plan's sync manifest, when it was written for this very plan, and the ranges this run may trust: none when
     /// a full reconcile is asked for or due.
     /// </summary>
-    private async Task<(SyncManifest? Manifest, IReadOnlyList<SyncRange> Trusted)> LoadSyncManifestAsync(
+    private async Task<(SyncManifest? Stored, SyncManifest? Manifest, IReadOnlyList<SyncRange> Trusted)> LoadSyncManifestAsync(
         BackupPlan plan, BackupRunOptions run, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var manifest = await _store.LoadSyncManifestAsync(plan.Name, cancellationToken);
         if (manifest is null || manifest.Fingerprint != SyncFingerprint(plan) || manifest.Ranges is null || !manifest.IsWellFormed())
         {
-            return (null, []);
+            return (manifest, null, []);
         }
 
         var due = run.FullReconcile || _options.FullReconcileInterval == TimeSpan.Zero
                   || manifest.LastFullReconcile is not { } last || now - last >= _options.FullReconcileInterval;
-        return (manifest, due ? [] : manifest.Ranges);
+        return (manifest, manifest, due ? [] : manifest.Ranges);
+    }
+
+    /// <summary>
+    /// Before the run's first copy, the stored manifest stops vouching for that key and every later one. Otherwise a
+    /// run that copies and then stops (cancelled, crashed) would leave a manifest that trusts ranges whose destination
+    /// it changed: were the source to go back to exactly what the manifest hashed, the next run would skip them. One
+    /// write per run; a resumed run lists the destination from there on, as runs did before manifests.
+    /// </summary>
+    private async Task WithdrawSyncManifestAsync(RunState state, string firstCopied, CancellationToken cancellationToken)
+    {
+        var stored = state.StoredManifest!;
+        state.StoredManifest = null;
+        var kept = state.Manifest is null ? [] : stored.Ranges.Where(r => Utf8Ordinal.Instance.Compare(r.Last, firstCopied) < 0).ToList();
+        if (kept.Count < stored.Ranges.Count)
+        {
+            await _store.SaveSyncManifestAsync(state.Plan.Name, stored with { Ranges = kept, SavedAt = _time.GetUtcNow() }, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -659,6 +690,9 @@ public sealed class BackupRunner
         public required int Parallelism { get; init; }
 
         public required BackupCheckpoint? Checkpoint { get; init; }
+
+        /// <summary>The manifest as stored, whatever plan wrote it, until the run's first copy withdraws what it no longer vouches for.</summary>
+        public SyncManifest? StoredManifest { get; set; }
 
         /// <summary>The plan's sync manifest, when valid for this plan (trusted or not).</summary>
         public required SyncManifest? Manifest { get; init; }

@@ -312,6 +312,24 @@ public class SyncRangeTests
     }
 
     [Fact]
+    public async Task A_run_that_copies_and_then_stops_leaves_a_manifest_that_vouches_only_for_keys_before_its_first_copy()
+    {
+        var oss = Seeded();
+        using var store = Store();
+        await Runners.Create(oss, store).RunAsync(Runners.Plan());
+        oss.Put("src-bucket", "data/013.txt", size: 999);
+        WatchListings(oss, (operation, subject) => subject is ListObjectsV2Request { Bucket: "src-bucket", ContinuationToken: "data/017.txt" }
+            ? new OssException(500, "InternalError", "listing broke", "req-500")
+            : null);
+
+        await Assert.ThrowsAsync<OssException>(() => Runners.Create(oss, store).RunAsync(Runners.Plan()));
+        var manifest = await store.LoadSyncManifestAsync("nightly", CancellationToken.None);
+
+        // Were 013.txt to go back to what the old manifest hashed, its range must not be trusted: the copy changed it.
+        Assert.Equal(["002.txt", "005.txt", "008.txt", "011.txt"], manifest!.Ranges.Select(r => r.Last));
+    }
+
+    [Fact]
     public async Task A_dry_run_uses_the_manifest_but_records_none()
     {
         var oss = Seeded();
