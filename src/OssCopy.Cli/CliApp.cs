@@ -152,6 +152,10 @@ public sealed class CliApp(CliEnvironment env)
         var reportPath = new Option<FileInfo?>("--report") { Description = "Write the JSON report (every object, totals, requests) here." };
         var stateDir = new Option<DirectoryInfo?>("--state-dir") { Description = "Where checkpoints and copy lineage are kept (default .osscopy/state)." };
         var restart = new Option<bool>("--restart") { Description = "Ignore a checkpoint of a stopped run and start from the beginning." };
+        var fullReconcile = new Option<bool>("--full-reconcile")
+        {
+            Description = "List the destination everywhere, even in key ranges the last runs found in sync (catches changes made in the destination).",
+        };
         var region = new Option<string?>("--region") { Description = "Overrides the plan's oss.region." };
         var endpoint = new Option<string?>("--endpoint") { Description = "Overrides the plan's oss.endpoint." };
         var pathStyle = new Option<bool>("--path-style") { Description = "Address buckets as /bucket/key." };
@@ -162,7 +166,7 @@ public sealed class CliApp(CliEnvironment env)
 
         var command = new Command("backup", "Run a backup plan: copy what is missing or changed, never delete, resume where a stopped run left off.")
         {
-            plan, dryRun, parallel, reportPath, stateDir, restart, region, endpoint, pathStyle, verify,
+            plan, dryRun, parallel, reportPath, stateDir, restart, fullReconcile, region, endpoint, pathStyle, verify,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -178,7 +182,8 @@ public sealed class CliApp(CliEnvironment env)
 
             return await BackupAsync(new BackupArguments(
                 parse.GetValue(plan)!, parse.GetValue(dryRun), parse.GetValue(parallel), parse.GetValue(reportPath), parse.GetValue(stateDir), parse.GetValue(restart),
-                parse.GetValue(region), parse.GetValue(endpoint), parse.GetValue(pathStyle), parse.GetValue(verify) is null ? null : verification), cancellationToken);
+                parse.GetValue(fullReconcile), parse.GetValue(region), parse.GetValue(endpoint), parse.GetValue(pathStyle),
+                parse.GetValue(verify) is null ? null : verification), cancellationToken);
         });
         return command;
     }
@@ -230,6 +235,11 @@ public sealed class CliApp(CliEnvironment env)
             UsePathStyle = args.PathStyle || (plan.Oss?.UsePathStyle ?? false),
             SignatureVersion = plan.Oss?.SignatureVersion,
         };
+
+        // The run's sync manifest is tied to where the plan ran: a plan pointed elsewhere by --region or --endpoint
+        // must not trust ranges it found in sync on another server.
+        plan.Oss = connection;
+
         // Every throttled attempt, even one the client retries and wins, lowers the run's concurrency.
         var throttling = new ThrottleSignal();
         var (client, errors) = Connect(connection, new ThrottleSignalHandler(throttling, OssClient.CreatePrimaryHandler()));
@@ -248,7 +258,8 @@ public sealed class CliApp(CliEnvironment env)
         {
             var report = await display.RunAsync(() => runner.RunAsync(plan, new BackupRunOptions
             {
-                DryRun = args.DryRun, Parallelism = args.Parallel, Resume = !args.Restart, Report = sink, Progress = progress, Verification = args.Verification,
+                DryRun = args.DryRun, Parallelism = args.Parallel, Resume = !args.Restart, FullReconcile = args.FullReconcile, Report = sink, Progress = progress,
+                Verification = args.Verification,
             }, cancellationToken));
             SummaryPrinter.Print(_env.Console, report, args.Report?.FullName);
             return report.HasFailures ? SomeFailed : Success;
@@ -341,6 +352,6 @@ public sealed class CliApp(CliEnvironment env)
         string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : string.Empty) + char.ToLower(c, CultureInfo.InvariantCulture) : c.ToString()));
 
     private sealed record BackupArguments(
-        FileInfo Plan, bool DryRun, int? Parallel, FileInfo? Report, DirectoryInfo? StateDir, bool Restart, string? Region, string? Endpoint, bool PathStyle,
-        CopyVerification? Verification);
+        FileInfo Plan, bool DryRun, int? Parallel, FileInfo? Report, DirectoryInfo? StateDir, bool Restart, bool FullReconcile, string? Region, string? Endpoint,
+        bool PathStyle, CopyVerification? Verification);
 }

@@ -79,7 +79,70 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         Assert.Equal((122L, 0L), (second.Totals.Unchanged, second.Totals.Copied));
         var counters = oss.Server.Counters.Snapshot().Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value);
         Assert.Equal(["ListObjectsV2"], counters.Keys);
-        Assert.Equal(2, counters["ListObjectsV2"]); // one page of up to 1000 keys on each side
+        Assert.Equal(1, counters["ListObjectsV2"]); // one source page of up to 1000 keys; the destination's range is in sync
+        Assert.Equal((1, 0), (second.RangesTrusted, second.RangesCompared));
+    }
+
+    [Fact]
+    public async Task With_the_sync_manifest_a_rerun_lists_only_the_source_and_the_destination_only_around_changes()
+    {
+        var source = await oss.NewBucketAsync("src");
+        var destination = await oss.NewBucketAsync("dst");
+        await Parallel.ForEachAsync(Enumerable.Range(0, 2500), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+            await oss.PutAsync(source, $"data/{i:D5}.txt", RandomNumberGenerator.GetBytes(10 + (i % 50))));
+        var plan = new BackupPlan
+        {
+            Name = "ranges-" + source,
+            Source = new BucketLocation { Bucket = source, Prefix = "data/" },
+            Destination = new BucketLocation { Bucket = destination, Prefix = "backup/" },
+            Options = new BackupCopyOptions { Verification = CopyVerification.ETag },
+        };
+        var listings = new ConcurrentQueue<string>();
+        IOssClient Watched() => oss.Client(wrap: inner => new WatchingHandler(inner)
+        {
+            BeforeSend = request =>
+            {
+                if (request.Method == HttpMethod.Get && request.RequestUri!.Query.Contains("list-type=2", StringComparison.Ordinal))
+                {
+                    listings.Enqueue(Uri.UnescapeDataString(request.RequestUri.AbsolutePath + request.RequestUri.Query));
+                }
+
+                return Task.CompletedTask;
+            },
+        });
+        using var store = new FileCopyStateStore(Path.Combine(Path.GetTempPath(), "osscopy-it", Guid.NewGuid().ToString("N")));
+        var first = await LocalOssFixture.Runner(Watched(), store).RunAsync(plan);
+        Assert.Equal((2500L, 0L), (first.Totals.Copied, first.Totals.Failed));
+
+        oss.Server.Counters.Reset();
+        var unchanged = await LocalOssFixture.Runner(Watched(), store).RunAsync(plan);
+
+        var counters = oss.Server.Counters.Snapshot().Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(new Dictionary<string, long> { ["ListObjectsV2"] = 3 }, counters); // ceil(2500 / 1000) source pages, nothing else
+        Assert.Equal((2500L, 2500L, 0L), (unchanged.Totals.Listed, unchanged.Totals.Unchanged, unchanged.Totals.Copied));
+        Assert.Equal((3, 0), (unchanged.RangesTrusted, unchanged.RangesCompared));
+
+        await oss.PutAsync(source, "data/01234.txt", "changed"u8.ToArray());
+        await oss.PutAsync(source, "data/09999.txt", "added"u8.ToArray());
+        oss.Server.Counters.Reset();
+        listings.Clear();
+        var changed = await LocalOssFixture.Runner(Watched(), store).RunAsync(plan);
+
+        Assert.Equal((2L, 2499L, 0L), (changed.Totals.Copied, changed.Totals.Unchanged, changed.Totals.Failed));
+        Assert.Equal(2, oss.Server.Counters["CopyObject"]);
+        Assert.Equal("changed"u8.ToArray(), await oss.GetAsync(destination, "backup/01234.txt"));
+        var destinationListings = listings.Where(l => l.StartsWith("/" + destination + "/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, destinationListings.Count); // the range holding 01234, and the keys after the last range
+        Assert.Contains("start-after=backup/00999.txt", destinationListings[0], StringComparison.Ordinal);
+        Assert.Contains("start-after=backup/02499.txt", destinationListings[1], StringComparison.Ordinal);
+        Assert.Equal(5, oss.Server.Counters["ListObjectsV2"]);
+        Assert.Equal((2, 2), (changed.RangesTrusted, changed.RangesCompared));
+
+        oss.Server.Counters.Reset();
+        var full = await LocalOssFixture.Runner(Watched(), store).RunAsync(plan, new BackupRunOptions { FullReconcile = true });
+
+        Assert.Equal((0L, 2501L, true), (full.Totals.Copied, full.Totals.Unchanged, full.FullReconcile));
+        Assert.Equal(new Dictionary<string, long> { ["ListObjectsV2"] = 6 }, oss.Server.Counters.Snapshot().Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value));
     }
 
     [Fact]

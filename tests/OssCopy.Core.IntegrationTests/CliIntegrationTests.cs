@@ -81,6 +81,8 @@ public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<Loc
         var first = await RunAsync("backup", "--plan", plan, "--report", Path.Combine(dir, "first.json"), "--state-dir", Path.Combine(dir, "state"));
         oss.Server.Counters.Reset();
         var second = await RunAsync("backup", "--plan", plan, "--report", Path.Combine(dir, "second.json"), "--state-dir", Path.Combine(dir, "state"));
+        Dictionary<string, long> Listed() => oss.Server.Counters.Snapshot().Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value);
+        var secondCounters = Listed();
 
         Assert.True(first.Code == 0, first.Error + first.Out);
         Assert.True(second.Code == 0, second.Error + second.Out);
@@ -90,7 +92,22 @@ public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<Loc
         Assert.Equal(25, firstReport.RootElement.GetProperty("totals").GetProperty("copied").GetInt32());
         Assert.False(secondReport.RootElement.GetProperty("totals").TryGetProperty("copied", out var copied) && copied.GetInt32() != 0);
         Assert.Equal(25, secondReport.RootElement.GetProperty("totals").GetProperty("unchanged").GetInt32());
-        Assert.Equal(oss.Server.Counters.Total, oss.Server.Counters["ListObjectsV2"]);
+        Assert.Equal(new Dictionary<string, long> { ["ListObjectsV2"] = 1 }, secondCounters); // the source's page; the destination's range is in sync
+        Assert.Equal("InSyncRange", secondReport.RootElement.GetProperty("objects")[0].GetProperty("reason").GetString());
+
+        oss.Server.Counters.Reset();
+        var third = await RunAsync("backup", "--plan", plan, "--full-reconcile", "--state-dir", Path.Combine(dir, "state"));
+
+        Assert.True(third.Code == 0, third.Error + third.Out);
+        Assert.Equal(new Dictionary<string, long> { ["ListObjectsV2"] = 2 }, Listed()); // both sides
+
+        // --endpoint points the plan at what might be another server: the ranges found in sync elsewhere are not trusted.
+        oss.Server.Counters.Reset();
+        var elsewhere = oss.Server.BaseAddress.ToString().Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        var fourth = await RunAsync("backup", "--plan", plan, "--endpoint", elsewhere, "--state-dir", Path.Combine(dir, "state"));
+
+        Assert.True(fourth.Code == 0, fourth.Error + fourth.Out);
+        Assert.Equal(new Dictionary<string, long> { ["ListObjectsV2"] = 2 }, Listed());
     }
 
     [Theory]

@@ -123,6 +123,25 @@ public sealed class BackupRunner
 
         var final = state.Report(
             completed ? "Completed" : failure is OperationCanceledException && cancellationToken.IsCancellationRequested ? "Cancelled" : "Failed", _time.GetUtcNow());
+        final = final with
+        {
+            RangesTrusted = state.Ranges?.TrustedRanges ?? 0,
+            RangesCompared = state.Ranges?.ComparedRanges ?? 0,
+            FullReconcile = completed && state.Checkpoint is null && state.Ranges?.TrustedRanges == 0,
+        };
+        if (completed && !run.DryRun)
+        {
+            try
+            {
+                await SaveSyncManifestAsync(state, final, CancellationToken.None);
+            }
+            catch (IOException ex)
+            {
+                // The copies are done and reported; without a new manifest the next run only lists more.
+                CoreLog.SyncManifestNotSaved(_logger, plan.Name, ex.Message);
+            }
+        }
+
         await (report?.CompleteAsync(final, CancellationToken.None) ?? ValueTask.CompletedTask);
         CoreLog.BackupFinished(_logger, plan.Name, final.Totals.Copied, final.Totals.Unchanged, final.Totals.Failed, final.Totals.Listed,
             (long)(final.DurationSeconds * 1000), run.DryRun);
@@ -176,6 +195,7 @@ public sealed class BackupRunner
             }
         };
 
+        var (stored, manifest, trusted) = await LoadSyncManifestAsync(plan, run, now, cancellationToken);
         var startedAt = checkpoint?.StartedAt ?? now;
         return new RunState
         {
@@ -183,6 +203,9 @@ public sealed class BackupRunner
             Run = run,
             RunId = checkpoint?.RunId ?? Guid.NewGuid().ToString("N"),
             Fingerprint = fingerprint,
+            StoredManifest = stored,
+            Manifest = manifest,
+            Trusted = trusted,
             StartedAt = now,
             OriginalStart = startedAt,
             Stopwatch = Stopwatch.StartNew(),
@@ -209,15 +232,17 @@ public sealed class BackupRunner
             Bucket = plan.Source.Bucket, Prefix = NullIfEmpty(plan.Source.Prefix), StartAfter = after is null ? null : plan.Source.Prefix + after,
             MaxKeys = _options.ListPageSize,
         }, cancellationToken), cancellationToken);
-        var destination = ListingDiff.ObjectsAsync(state.Client.ListObjectsV2PagesAsync(new ListObjectsV2Request
+
+        // The destination is listed only where a key range needs it, starting at that range.
+        var destination = new DestinationCursor(startAfter => state.Client.ListObjectsV2PagesAsync(new ListObjectsV2Request
         {
-            Bucket = plan.Destination.Bucket, Prefix = NullIfEmpty(plan.Destination.Prefix), StartAfter = after is null ? null : plan.Destination.Prefix + after,
-            MaxKeys = _options.ListPageSize,
-        }, cancellationToken), cancellationToken);
+            Bucket = plan.Destination.Bucket, Prefix = NullIfEmpty(plan.Destination.Prefix), StartAfter = startAfter, MaxKeys = _options.ListPageSize,
+        }, cancellationToken), plan.Destination.Prefix);
+        state.Ranges = new SyncRangeDiff(source, plan.Source.Prefix, destination, state.Trusted, after, _options.ListPageSize);
 
         try
         {
-            await foreach (var entry in ListingDiff.JoinAsync(source, plan.Source.Prefix, destination, plan.Destination.Prefix, cancellationToken))
+            await foreach (var entry in state.Ranges.JoinAsync(cancellationToken))
             {
                 if (entry.Kind == DiffKind.ExtraInDestination)
                 {
@@ -232,14 +257,19 @@ public sealed class BackupRunner
                 {
                     Finish(state, slot, null, new ReportTotals { Listed = 1, Excluded = 1 }, src.Size, queued: false);
                 }
-                else if (entry.Kind == DiffKind.Unchanged)
+                else if (entry.Kind is DiffKind.Unchanged or DiffKind.InSyncRange)
                 {
-                    var unchanged = Entry(state, entry, ReportAction.Unchanged, ReportReason.SameETag);
+                    var unchanged = Entry(state, entry, ReportAction.Unchanged, entry.Kind == DiffKind.Unchanged ? ReportReason.SameETag : ReportReason.InSyncRange);
                     await WriteAsync(state, unchanged, cancellationToken);
                     Finish(state, slot, unchanged, Totals(unchanged), src.Size, queued: false);
                 }
                 else
                 {
+                    if (state.StoredManifest is not null && !state.Run.DryRun)
+                    {
+                        await WithdrawSyncManifestAsync(state, entry.RelativeKey, cancellationToken);
+                    }
+
                     state.Progress.OnQueued(src.Size);
                     await writer.WriteAsync(new WorkItem(slot, entry), cancellationToken);
                 }
@@ -515,6 +545,78 @@ public sealed class BackupRunner
             new BackupCheckpoint(state.RunId, state.Fingerprint, watermark, state.OriginalStart, _time.GetUtcNow(), previous + committed), cancellationToken);
     }
 
+    /// <summary>
+    /// The plan's sync manifest, when it was written for this very plan, and the ranges this run may trust: none when
+    /// a full reconcile is asked for or due.
+    /// </summary>
+    private async Task<(SyncManifest? Stored, SyncManifest? Manifest, IReadOnlyList<SyncRange> Trusted)> LoadSyncManifestAsync(
+        BackupPlan plan, BackupRunOptions run, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var manifest = await _store.LoadSyncManifestAsync(plan.Name, cancellationToken);
+        if (manifest is null || manifest.Fingerprint != SyncFingerprint(plan) || manifest.Ranges is null || !manifest.IsWellFormed())
+        {
+            return (manifest, null, []);
+        }
+
+        var due = run.FullReconcile || _options.FullReconcileInterval == TimeSpan.Zero
+                  || manifest.LastFullReconcile is not { } last || now - last >= _options.FullReconcileInterval;
+        return (manifest, manifest, due ? [] : manifest.Ranges);
+    }
+
+    /// <summary>
+    /// Before the run's first copy, the stored manifest stops vouching for that key and every later one. Otherwise a
+    /// run that copies and then stops (cancelled, crashed) would leave a manifest that trusts ranges whose destination
+    /// it changed: were the source to go back to exactly what the manifest hashed, the next run would skip them. One
+    /// write per run; a resumed run lists the destination from there on, as runs did before manifests.
+    /// </summary>
+    private async Task WithdrawSyncManifestAsync(RunState state, string firstCopied, CancellationToken cancellationToken)
+    {
+        var stored = state.StoredManifest!;
+        state.StoredManifest = null;
+        var kept = state.Manifest is null ? [] : stored.Ranges.Where(r => Utf8Ordinal.Instance.Compare(r.Last, firstCopied) < 0).ToList();
+        if (kept.Count < stored.Ranges.Count)
+        {
+            await _store.SaveSyncManifestAsync(state.Plan.Name, stored with { Ranges = kept, SavedAt = _time.GetUtcNow() }, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Records the ranges of a completed run for the next one, leaving out every range that holds an object that
+    /// failed or changed while copied (all of them when there were too many failures to know which).
+    /// </summary>
+    private async Task SaveSyncManifestAsync(RunState state, CopyReport final, CancellationToken cancellationToken)
+    {
+        if (state.Ranges is not { } diff)
+        {
+            return;
+        }
+
+        var ranges = diff.Recorded;
+        if (final.Failures.Count >= CopyReport.MaxFailuresKept)
+        {
+            ranges = [];
+        }
+        else if (final.Failures.Count > 0)
+        {
+            var prefix = state.Plan.Source.Prefix;
+            var failed = final.Failures.Select(f => f.Key[prefix.Length..]).Order(Utf8Ordinal.Instance).ToList();
+            ranges = ranges.Where(r => !ContainsAny(r, failed)).ToList();
+        }
+
+        // A run that compared every range from the first key on listed the destination over the whole plan.
+        var lastFull = final.FullReconcile ? state.StartedAt : state.Manifest?.LastFullReconcile;
+        await _store.SaveSyncManifestAsync(state.Plan.Name,
+            new SyncManifest(SyncFingerprint(state.Plan), lastFull, _time.GetUtcNow(), ranges), cancellationToken);
+    }
+
+    private static bool ContainsAny(SyncRange range, List<string> sortedKeys)
+    {
+        var comparer = Utf8Ordinal.Instance;
+        var index = range.After is null ? 0 : sortedKeys.BinarySearch(range.After, comparer);
+        index = index < 0 ? ~index : range.After is null ? 0 : index + 1;
+        return index < sortedKeys.Count && comparer.Compare(sortedKeys[index], range.Last) <= 0;
+    }
+
     private static string DestinationKey(RunState state, DiffEntry diff) => state.Plan.Destination.Prefix + diff.RelativeKey;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
@@ -527,6 +629,29 @@ public sealed class BackupRunner
             s = plan.Source.Bucket, sp = plan.Source.Prefix, d = plan.Destination.Bucket, dp = plan.Destination.Prefix, i = plan.Include, e = plan.Exclude,
         });
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(shape)))[..16];
+    }
+
+    /// <summary>
+    /// What a sync manifest is valid for: everything that decides what the destination should hold (buckets,
+    /// prefixes, selection, copy options, tag rules, endpoint), unlike the checkpoint's which only guards the position.
+    /// Parallelism is left out: it changes how fast, not what.
+    /// </summary>
+    internal static string SyncFingerprint(BackupPlan plan)
+    {
+        var options = plan.Options ?? new BackupCopyOptions();
+        var shape = JsonSerializer.Serialize(new
+        {
+            v = 1,
+            s = plan.Source.Bucket, sp = plan.Source.Prefix, d = plan.Destination.Bucket, dp = plan.Destination.Prefix, i = plan.Include, e = plan.Exclude,
+            o = new
+            {
+                options.StorageClass, options.ObjectAcl, options.ServerSideEncryption, options.ServerSideDataEncryption, options.ServerSideEncryptionKeyId,
+                options.ForbidOverwrite, options.Verification,
+            },
+            t = plan.TagRules.Select(r => new { r.Prefix, r.Suffix, r.MinSize, r.MaxSize, r.Action, r.Tagging }),
+            c = plan.Oss is null ? null : new { plan.Oss.Region, plan.Oss.Endpoint },
+        });
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(shape)))[..32];
     }
 
     private sealed record WorkItem(RunWindow.Slot Slot, DiffEntry Diff);
@@ -565,6 +690,18 @@ public sealed class BackupRunner
         public required int Parallelism { get; init; }
 
         public required BackupCheckpoint? Checkpoint { get; init; }
+
+        /// <summary>The manifest as stored, whatever plan wrote it, until the run's first copy withdraws what it no longer vouches for.</summary>
+        public SyncManifest? StoredManifest { get; set; }
+
+        /// <summary>The plan's sync manifest, when valid for this plan (trusted or not).</summary>
+        public required SyncManifest? Manifest { get; init; }
+
+        /// <summary>The manifest's ranges this run may report without listing the destination (none in a full reconcile).</summary>
+        public required IReadOnlyList<SyncRange> Trusted { get; init; }
+
+        /// <summary>The range-by-range join, once the listing started: its counts and the ranges to record.</summary>
+        public SyncRangeDiff? Ranges { get; set; }
 
         public required RunWindow Window { get; init; }
 

@@ -49,6 +49,20 @@ public sealed class BackupRunnerOptions : IValidatableObject
     [Range(16, 10_000_000)]
     public int MaxWindow { get; set; } = 50_000;
 
+    /// <summary>
+    /// How long a run may trust the key ranges the last runs found in sync (the plan's sync manifest in the state
+    /// store) instead of listing the destination there; once the last run that listed the destination over the whole
+    /// plan is older than this, the next run does so again. Zero: always list the destination.
+    /// <para>
+    /// The trade-off: a trusted range is one whose source listing (keys, sizes, ETags) is exactly what it was when a
+    /// run found every object of it in the destination. An object deleted or changed in the <em>destination</em> by
+    /// someone else within such a range is only noticed, and copied again, by the next full reconcile (at most this
+    /// long after the last one), and destination-only objects are counted only in ranges that were compared. Changes
+    /// in the source are always seen: they change the range's hash.
+    /// </para>
+    /// </summary>
+    public TimeSpan FullReconcileInterval { get; set; } = TimeSpan.FromDays(7);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MinParallelism > MaxParallelism)
@@ -59,6 +73,11 @@ public sealed class BackupRunnerOptions : IValidatableObject
         if (ThrottleBackoff < TimeSpan.Zero || ThrottleBackoff > TimeSpan.FromMinutes(1))
         {
             yield return new ValidationResult("ThrottleBackoff must be between 0 and 1 minute.", [nameof(ThrottleBackoff)]);
+        }
+
+        if (FullReconcileInterval < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("FullReconcileInterval must not be negative.", [nameof(FullReconcileInterval)]);
         }
 
         if (CheckpointInterval <= TimeSpan.Zero)
@@ -91,6 +110,12 @@ public sealed class BackupRunOptions
 
     /// <summary>Continue from the plan's checkpoint when there is one (default).</summary>
     public bool Resume { get; init; } = true;
+
+    /// <summary>
+    /// List the destination over the whole plan even where the sync manifest says nothing changed (catches objects
+    /// changed or deleted in the destination by someone else), and record a fresh manifest.
+    /// </summary>
+    public bool FullReconcile { get; init; }
 
     /// <summary>Where the report's entries go as the run makes them (a <see cref="JsonReportWriter"/> for a file).</summary>
     public IReportSink? Report { get; init; }

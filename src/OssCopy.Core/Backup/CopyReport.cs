@@ -30,6 +30,12 @@ public enum ReportReason
 
     /// <summary>Another ETag, but the state store or the destination's metadata records it as a copy of this very source.</summary>
     CopiedBefore,
+
+    /// <summary>
+    /// In a key range whose source listing is exactly what it was when a previous run found the whole range in the
+    /// destination: the destination was not listed there (see <see cref="BackupRunnerOptions.FullReconcileInterval"/>).
+    /// </summary>
+    InSyncRange,
 }
 
 /// <summary>One line of the report's <c>objects</c> array.</summary>
@@ -104,7 +110,10 @@ public sealed record ReportTotals
     /// <summary>Dry run: the requests copying the would-copy objects takes, at least (tags may add some).</summary>
     public long WouldCopyRequests { get; init; }
 
-    /// <summary>Destination objects with no source counterpart: never deleted, only counted.</summary>
+    /// <summary>
+    /// Destination objects with no source counterpart: never deleted, only counted. Only key ranges where the
+    /// destination was listed count (all of them in a full reconcile; see <see cref="CopyReport.RangesTrusted"/>).
+    /// </summary>
     public long ExtraInDestination { get; init; }
 
     public static ReportTotals operator +(ReportTotals a, ReportTotals b)
@@ -167,6 +176,15 @@ public sealed record CopyReport
 
     /// <summary>Requests this run sent, by OSS operation.</summary>
     public IReadOnlyDictionary<string, long> Requests { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Key ranges (about one listing page each) reported from the sync manifest, without listing the destination there.</summary>
+    public int RangesTrusted { get; init; }
+
+    /// <summary>Key ranges where the destination was listed and merge-joined with the source.</summary>
+    public int RangesCompared { get; init; }
+
+    /// <summary>Whether this run listed the destination over the whole plan (no range trusted, not resumed).</summary>
+    public bool FullReconcile { get; init; }
 
     public int FinalConcurrency { get; init; }
 

@@ -21,6 +21,12 @@ public enum DiffKind
 
     /// <summary>Only in the destination (never deleted; counted).</summary>
     ExtraInDestination,
+
+    /// <summary>
+    /// In a key range that lists exactly as when a previous run found it in sync (<see cref="SyncRangeDiff"/>): the
+    /// destination was not listed there, so there is no destination object to show.
+    /// </summary>
+    InSyncRange,
 }
 
 /// <summary>One step of the merge-join: a source object with its destination counterpart, or a destination-only object.</summary>
@@ -83,7 +89,7 @@ public static class ListingDiff
         }
     }
 
-    private static DiffKind Compare(OssObjectSummary source, OssObjectSummary destination) =>
+    internal static DiffKind Compare(OssObjectSummary source, OssObjectSummary destination) =>
         source.Size != destination.Size ? DiffKind.SizeDiffers
         : ETags.Equal(source.ETag, destination.ETag) ? DiffKind.Unchanged
         : DiffKind.ETagDiffers;

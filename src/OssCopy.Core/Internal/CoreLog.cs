@@ -50,4 +50,8 @@ internal static partial class CoreLog
 
     [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "Backup plan {Plan}: {Key} failed: {Error}")]
     public static partial void ObjectFailed(ILogger logger, string plan, string key, string error);
+
+    [LoggerMessage(EventId = 123, Level = LogLevel.Warning,
+        Message = "Backup plan {Plan}: the sync manifest could not be saved ({Error}); the next run lists the destination where the previous manifest does not vouch for it")]
+    public static partial void SyncManifestNotSaved(ILogger logger, string plan, string error);
 }

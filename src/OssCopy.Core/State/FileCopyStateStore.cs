@@ -6,7 +6,7 @@ namespace OssCopy.Core.State;
 
 /// <summary>
 /// The CLI's state: per plan, <c>{plan}.checkpoint.json</c> (replaced atomically, so a crash mid-write leaves the
-/// previous checkpoint) and <c>{plan}.lineage.ndjson</c> (appended, one copy per line, the last line for a key wins).
+/// previous checkpoint), <c>{plan}.sync.json</c> (the sync manifest, replaced the same way) and <c>{plan}.lineage.ndjson</c> (appended, one copy per line, the last line for a key wins).
 /// Lineage is loaded once per plan; it only holds objects whose copy got its own ETag, which are few.
 /// </summary>
 public sealed class FileCopyStateStore : ICopyStateStore, IDisposable
@@ -44,18 +44,31 @@ public sealed class FileCopyStateStore : ICopyStateStore, IDisposable
         }
     }
 
-    public async Task SaveCheckpointAsync(string plan, BackupCheckpoint checkpoint, CancellationToken cancellationToken)
+    public Task SaveCheckpointAsync(string plan, BackupCheckpoint checkpoint, CancellationToken cancellationToken) =>
+        ReplaceAsync(CheckpointPath(plan), checkpoint, cancellationToken);
+
+    public async Task<SyncManifest?> LoadSyncManifestAsync(string plan, CancellationToken cancellationToken)
     {
-        System.IO.Directory.CreateDirectory(_directory);
-        var path = CheckpointPath(plan);
-        var temp = path + ".tmp";
-        await using (var stream = File.Create(temp))
+        var path = ManifestPath(plan);
+        if (!File.Exists(path))
         {
-            await JsonSerializer.SerializeAsync(stream, checkpoint, ReportJson.Options, cancellationToken);
+            return null;
         }
 
-        File.Move(temp, path, overwrite: true);
+        await using var stream = File.OpenRead(path);
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<SyncManifest>(stream, ReportJson.CompactOptions, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            // Hand-edited or foreign: without a manifest the run lists the destination everywhere, which is always right.
+            return null;
+        }
     }
+
+    public Task SaveSyncManifestAsync(string plan, SyncManifest manifest, CancellationToken cancellationToken) =>
+        ReplaceAsync(ManifestPath(plan), manifest, cancellationToken, ReportJson.CompactOptions);
 
     public Task DeleteCheckpointAsync(string plan, CancellationToken cancellationToken)
     {
@@ -128,6 +141,19 @@ public sealed class FileCopyStateStore : ICopyStateStore, IDisposable
         return map;
     }
 
+    /// <summary>Writes a temporary file and moves it over the old one, so a crash mid-write leaves the previous state.</summary>
+    private async Task ReplaceAsync<T>(string path, T value, CancellationToken cancellationToken, JsonSerializerOptions? options = null)
+    {
+        System.IO.Directory.CreateDirectory(_directory);
+        var temp = path + ".tmp";
+        await using (var stream = File.Create(temp))
+        {
+            await JsonSerializer.SerializeAsync(stream, value, options ?? ReportJson.Options, cancellationToken);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
     private static CopyLineage? TryParse(string line)
     {
         try
@@ -141,6 +167,8 @@ public sealed class FileCopyStateStore : ICopyStateStore, IDisposable
     }
 
     private string CheckpointPath(string plan) => Path.Combine(_directory, SafeName(plan) + ".checkpoint.json");
+
+    private string ManifestPath(string plan) => Path.Combine(_directory, SafeName(plan) + ".sync.json");
 
     private string LineagePath(string plan) => Path.Combine(_directory, SafeName(plan) + ".lineage.ndjson");
 

@@ -81,6 +81,14 @@ public sealed class InMemoryOss
         }
     }
 
+    public void Remove(string bucket, string key)
+    {
+        lock (_buckets[bucket])
+        {
+            _buckets[bucket].Remove(key);
+        }
+    }
+
     public StoredObject? Find(string bucket, string key)
     {
         lock (_buckets[bucket])
