@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -39,29 +38,30 @@ public sealed class CopyOrchestrator
     public async Task<CopyOutcome> CopyAsync(CopyRequest request, CancellationToken cancellationToken = default)
     {
         CopyRequestValidator.ThrowIfInvalid(request);
-        var started = Stopwatch.GetTimestamp();
+
+        // The context starts the clock; every outcome made from it carries the duration, so none is copied to add it.
         var context = new CopyContext(request);
         try
         {
             var outcome = await CopyValidatedAsync(context, cancellationToken);
-            return Finish(outcome with { Duration = Stopwatch.GetElapsedTime(started) });
+            return Finish(outcome);
         }
         catch (OssException ex) when (ex.StatusCode == 412 || ex.ErrorCode == OssErrorCodes.PreconditionFailed)
         {
             CoreLog.SourceChanged(_logger, context.SourceBucket, request.SourceKey, context.PinnedETag);
-            return context.Outcome(CopyStatus.SourceChanged, CopyError.From(ex)) with { Duration = Stopwatch.GetElapsedTime(started) };
+            return context.Outcome(CopyStatus.SourceChanged, CopyError.From(ex));
         }
         catch (OssException ex)
         {
             CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, ex.ErrorCode, ex.StatusCode, ex.RequestId);
-            return context.Outcome(CopyStatus.Failed, CopyError.From(ex)) with { Duration = Stopwatch.GetElapsedTime(started) };
+            return context.Outcome(CopyStatus.Failed, CopyError.From(ex));
         }
         catch (ArgumentException ex)
         {
             // The request was valid, but what the source holds is not (metadata OSS once accepted that the client's
             // rules now refuse, on a multipart copy that must re-send it): this object fails, not the caller.
             CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, CopyErrorCodes.InvalidSource, 0, null);
-            return context.Outcome(CopyStatus.Failed, new CopyError(0, CopyErrorCodes.InvalidSource, ex.Message, null, null)) with { Duration = Stopwatch.GetElapsedTime(started) };
+            return context.Outcome(CopyStatus.Failed, new CopyError(0, CopyErrorCodes.InvalidSource, ex.Message, null, null));
         }
     }
 
@@ -146,8 +146,12 @@ public sealed class CopyOrchestrator
         && request.KnownSourceSize is { } size
         && size < _options.MultipartThreshold
         && CopyRequestValidator.NormalizedTaggingDirective(request) != CopyTaggingDirective.Merge
-            ? new OssObjectProperties { ContentLength = size, ETag = etag, VersionId = request.SourceVersionId }
+            ? new OssObjectProperties { ContentLength = size, ETag = etag, VersionId = request.SourceVersionId, Metadata = NoMetadata }
             : null;
+
+    // A listed source has no metadata to read (a Merge, which needs it, always HEADs); one shared empty map spares
+    // the dictionary a new OssObjectProperties makes for every object.
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase).AsReadOnly();
 
     private async Task<CopyOutcome?> CheckSameRegionAsync(CopyContext context, CancellationToken cancellationToken)
     {
