@@ -146,12 +146,8 @@ public sealed class CopyOrchestrator
         && request.KnownSourceSize is { } size
         && size < _options.MultipartThreshold
         && CopyRequestValidator.NormalizedTaggingDirective(request) != CopyTaggingDirective.Merge
-            ? new OssObjectProperties { ContentLength = size, ETag = etag, VersionId = request.SourceVersionId, Metadata = NoMetadata }
+            ? new OssObjectProperties { ContentLength = size, ETag = etag, VersionId = request.SourceVersionId }
             : null;
-
-    // A listed source has no metadata to read (a Merge, which needs it, always HEADs); one shared empty map spares
-    // the dictionary a new OssObjectProperties makes for every object.
-    private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase).AsReadOnly();
 
     private async Task<CopyOutcome?> CheckSameRegionAsync(CopyContext context, CancellationToken cancellationToken)
     {
