@@ -12,7 +12,8 @@ namespace OssCopy.Core.Copying;
 /// </summary>
 internal static class CopyVerifier
 {
-    public static async Task<CopyOutcome> VerifyAsync(
+    /// <remarks>A ValueTask: an ETag-verified single copy is decided without a request, and then nothing is allocated to say so.</remarks>
+    public static async ValueTask<CopyOutcome> VerifyAsync(
         IOssClient client, CopyVerification level, CopyContext context, CopiedObject copied, CancellationToken cancellationToken)
     {
         if (level == CopyVerification.ETag)
