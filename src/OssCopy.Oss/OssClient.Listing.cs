@@ -33,37 +33,9 @@ public sealed partial class OssClient
         }
 
         using var response = await SendAsync(state, null, cancellationToken);
-        var root = await OssXml.LoadRootAsync(response.Content, state.Operation, cancellationToken);
-        var encoded = string.Equals(root.Text("EncodingType"), "url", StringComparison.OrdinalIgnoreCase);
-        var contents = root.Elements("Contents")
-            .Select(c => new OssObjectSummary(
-                c.Decoded("Key", encoded) ?? throw new OssException(0, OssErrorCodes.InvalidResponse, "ListObjectsV2: a <Contents> has no <Key>.", null),
-                c.Long("Size"),
-                c.Text("ETag"),
-                c.Time("LastModified"),
-                c.Text("StorageClass"),
-                c.Text("Type"),
-                c.Element("Owner")?.Text("ID"),
-                c.Element("Owner")?.Text("DisplayName")))
-            .ToList();
-        return new ListObjectsV2Result
-        {
-            StatusCode = (int)response.StatusCode,
-            RequestId = ResponseReader.Header(response, OssHeaders.RequestId) ?? string.Empty,
-            Headers = ResponseReader.AllHeaders(response),
-            Name = root.Text("Name") ?? request.Bucket,
-            Prefix = root.Decoded("Prefix", encoded),
-            Delimiter = root.Decoded("Delimiter", encoded),
-            StartAfter = root.Decoded("StartAfter", encoded),
-            ContinuationToken = root.Decoded("ContinuationToken", encoded),
-            NextContinuationToken = root.Decoded("NextContinuationToken", encoded),
-            MaxKeys = root.Int("MaxKeys"),
-            KeyCount = root.Int("KeyCount"),
-            IsTruncated = root.Bool("IsTruncated"),
-            EncodingType = root.Text("EncodingType"),
-            Contents = contents,
-            CommonPrefixes = root.Elements("CommonPrefixes").Select(p => p.Decoded("Prefix", encoded) ?? string.Empty).ToList(),
-        };
+        var page = await OssXml.ParseAsync(response.Content, state.Operation, ListObjectsV2Parser.Parse, cancellationToken);
+        return ListObjectsV2Parser.ToResult(page, request.Bucket, (int)response.StatusCode,
+            ResponseReader.Header(response, OssHeaders.RequestId) ?? string.Empty, ResponseReader.AllHeaders(response));
     }
 
     public IAsyncEnumerable<ListObjectsV2Result> ListObjectsV2PagesAsync(ListObjectsV2Request request, CancellationToken cancellationToken = default) =>

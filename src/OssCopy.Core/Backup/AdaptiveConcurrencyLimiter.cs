@@ -34,27 +34,10 @@ public sealed class AdaptiveConcurrencyLimiter
     public int Maximum { get; }
 
     /// <summary>How many may run at once now.</summary>
-    public int Limit
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _limit;
-            }
-        }
-    }
+    /// <remarks>Read without the lock (an int read is atomic; it is written under the lock): every copy reads it for the progress display.</remarks>
+    public int Limit => Volatile.Read(ref _limit);
 
-    public int InFlight
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _inFlight;
-            }
-        }
-    }
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>How many times throttling lowered the limit.</summary>
     public int Decreases { get; private set; }
@@ -146,7 +129,7 @@ public sealed class AdaptiveConcurrencyLimiter
 
     private void Release(Lease lease, Outcome outcome)
     {
-        List<TaskCompletionSource<Lease>> wake;
+        List<TaskCompletionSource<Lease>>? wake;
         long epoch;
         (int Old, int New)? changed = null;
         lock (_gate)
@@ -170,7 +153,7 @@ public sealed class AdaptiveConcurrencyLimiter
             epoch = _epoch;
         }
 
-        foreach (var waiter in wake)
+        foreach (var waiter in wake ?? [])
         {
             if (!waiter.TrySetResult(new Lease(this, epoch)))
             {
@@ -185,14 +168,15 @@ public sealed class AdaptiveConcurrencyLimiter
         }
     }
 
-    private List<TaskCompletionSource<Lease>> TakeWaiters()
+    /// <summary>The waiters that may start now; null (no list) in the usual case of nobody waiting.</summary>
+    private List<TaskCompletionSource<Lease>>? TakeWaiters()
     {
-        var wake = new List<TaskCompletionSource<Lease>>();
+        List<TaskCompletionSource<Lease>>? wake = null;
         while (_inFlight < _limit && _waiters.First is { } first)
         {
             _waiters.RemoveFirst();
             _inFlight++;
-            wake.Add(first.Value);
+            (wake ??= []).Add(first.Value);
         }
 
         return wake;

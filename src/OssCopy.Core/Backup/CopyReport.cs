@@ -141,6 +141,57 @@ public sealed record ReportTotals
 }
 
 /// <summary>
+/// <see cref="ReportTotals"/> summed in place. A run adds one delta per object; adding records made a new
+/// ReportTotals each time, twice per object (the run's totals and the checkpoint window's). Not thread-safe: the
+/// owner adds under its own lock.
+/// </summary>
+internal sealed class TotalsAccumulator
+{
+    private long _listed, _excluded, _copied, _copiedBytes, _unchanged, _unchangedBytes, _failed, _sourceChanged;
+    private long _wouldCopy, _wouldCopyBytes, _wouldCopyRequests, _extraInDestination;
+
+    public TotalsAccumulator(ReportTotals? initial = null)
+    {
+        if (initial is not null)
+        {
+            Add(initial);
+        }
+    }
+
+    public void Add(ReportTotals delta)
+    {
+        _listed += delta.Listed;
+        _excluded += delta.Excluded;
+        _copied += delta.Copied;
+        _copiedBytes += delta.CopiedBytes;
+        _unchanged += delta.Unchanged;
+        _unchangedBytes += delta.UnchangedBytes;
+        _failed += delta.Failed;
+        _sourceChanged += delta.SourceChanged;
+        _wouldCopy += delta.WouldCopy;
+        _wouldCopyBytes += delta.WouldCopyBytes;
+        _wouldCopyRequests += delta.WouldCopyRequests;
+        _extraInDestination += delta.ExtraInDestination;
+    }
+
+    public ReportTotals ToTotals() => new()
+    {
+        Listed = _listed,
+        Excluded = _excluded,
+        Copied = _copied,
+        CopiedBytes = _copiedBytes,
+        Unchanged = _unchanged,
+        UnchangedBytes = _unchangedBytes,
+        Failed = _failed,
+        SourceChanged = _sourceChanged,
+        WouldCopy = _wouldCopy,
+        WouldCopyBytes = _wouldCopyBytes,
+        WouldCopyRequests = _wouldCopyRequests,
+        ExtraInDestination = _extraInDestination,
+    };
+}
+
+/// <summary>
 /// A run's report. The JSON file holds the same fields plus <c>objects</c>, every source object of the run (streamed
 /// to the file as the run goes, so a million objects never sit in memory); this object keeps the first failures.
 /// </summary>

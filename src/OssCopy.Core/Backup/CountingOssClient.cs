@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using OssCopy.Oss;
 using OssCopy.Oss.Models;
 
@@ -11,16 +12,18 @@ namespace OssCopy.Core.Backup;
 public sealed class CountingOssClient(IOssClient inner) : IOssClient
 {
     private readonly IOssClient _inner = inner ?? throw new ArgumentNullException(nameof(inner));
-    private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    // One counter per operation, incremented in place: AddOrUpdate takes a lock of the dictionary for every update,
+    // and every copy of every worker counts here. A counter, once added, is never replaced.
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _counts = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, long> Snapshot() =>
-        new SortedDictionary<string, long>(_counts.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+        new SortedDictionary<string, long>(_counts.ToDictionary(p => p.Key, p => Interlocked.Read(ref p.Value.Value)), StringComparer.Ordinal);
 
-    public long Total => _counts.Values.Sum();
+    public long Total => _counts.Values.Sum(n => Interlocked.Read(ref n.Value));
 
-    public long Count(string operation) => _counts.TryGetValue(operation, out var n) ? n : 0;
+    public long Count(string operation) => _counts.TryGetValue(operation, out var n) ? Interlocked.Read(ref n.Value) : 0;
 
-    private void Add(string operation) => _counts.AddOrUpdate(operation, 1, (_, n) => n + 1);
+    private void Add(string operation) => Interlocked.Increment(ref _counts.GetOrAdd(operation, static _ => new StrongBox<long>()).Value);
 
     public Task<CopyObjectResult> CopyObjectAsync(CopyObjectRequest request, CancellationToken cancellationToken = default)
     {

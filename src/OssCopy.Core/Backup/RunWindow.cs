@@ -12,7 +12,7 @@ internal sealed class RunWindow(int capacity, string? resumedAfter, ReportTotals
     private readonly Queue<Slot> _slots = new();
     private readonly SemaphoreSlim _room = new(capacity, capacity);
     private string? _watermark = resumedAfter;
-    private ReportTotals _committed = committed;
+    private readonly TotalsAccumulator _committed = new(committed);
 
     public sealed class Slot(string key)
     {
@@ -48,7 +48,7 @@ internal sealed class RunWindow(int capacity, string? resumedAfter, ReportTotals
             {
                 _slots.Dequeue();
                 _watermark = head.Key;
-                _committed += head.Delta!;
+                _committed.Add(head.Delta!);
                 released++;
             }
         }
@@ -64,7 +64,7 @@ internal sealed class RunWindow(int capacity, string? resumedAfter, ReportTotals
     {
         lock (_gate)
         {
-            return (_watermark, _committed);
+            return (_watermark, _committed.ToTotals());
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OssCopy.Oss;
 using OssCopy.Oss.Models;
 
@@ -7,6 +8,9 @@ namespace OssCopy.Core.Copying;
 internal sealed class CopyContext(CopyRequest request)
 {
     public CopyRequest Request { get; } = request;
+
+    /// <summary>When the copy began (a <see cref="Stopwatch"/> timestamp): every outcome carries the time since.</summary>
+    public long Started { get; } = Stopwatch.GetTimestamp();
 
     public string SourceBucket { get; } = request.SourceBucket ?? request.Bucket;
 
@@ -46,6 +50,7 @@ internal sealed class CopyContext(CopyRequest request)
         StatusCode = error?.StatusCode ?? 0,
         RequestId = error?.RequestId,
         Error = error,
+        Duration = Stopwatch.GetElapsedTime(Started),
     };
 }
 
@@ -80,5 +85,9 @@ public static class ETags
 {
     public static string? Normalize(string? etag) => etag?.Trim().Trim('"').ToUpperInvariant();
 
-    public static bool Equal(string? a, string? b) => a is not null && b is not null && Normalize(a) == Normalize(b);
+    /// <summary>Equal as <see cref="Normalize"/> makes them, compared in place: every copied object is checked this way, twice.</summary>
+    public static bool Equal(string? a, string? b) =>
+        a is not null && b is not null && Core(a).Equals(Core(b), StringComparison.OrdinalIgnoreCase);
+
+    private static ReadOnlySpan<char> Core(string etag) => etag.AsSpan().Trim().Trim('"');
 }

@@ -125,7 +125,13 @@ public sealed class OssObjectProperties
     public OssEncryption Encryption { get; init; } = OssEncryption.None;
 
     /// <summary>User metadata, names without <c>x-oss-meta-</c> (lower-case, as OSS stores them).</summary>
-    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    /// <remarks>
+    /// Empty by default through one shared read-only map: properties made from a listing (one per copied object) have
+    /// no metadata, and the initializer would otherwise build a dictionary for each even when one is given.
+    /// </remarks>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = NoMetadata;
+
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase).AsReadOnly();
 }
 
 public sealed class DeleteObjectRequest

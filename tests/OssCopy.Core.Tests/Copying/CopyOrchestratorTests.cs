@@ -1,6 +1,7 @@
 using Moq;
 using OssCopy.Core.Copying;
 using OssCopy.Core.Tests.Support;
+using OssCopy.Oss;
 using OssCopy.Oss.Models;
 
 namespace OssCopy.Core.Tests.Copying;
@@ -252,6 +253,54 @@ public class CopyOrchestratorTests
 
         Assert.Equal(CopyStatus.Copied, outcome.Status);
         oss.Verify(c => c.GetBucketLocationAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Every_outcome_carries_how_long_the_copy_took()
+    {
+        var oss = Fake.Strict();
+        oss.SetupSameRegion();
+        oss.SetupHeads(Fake.Props());
+        oss.Setup(c => c.CopyObjectAsync(It.IsAny<CopyObjectRequest>(), It.IsAny<CancellationToken>()))
+            .Returns(async () =>
+            {
+                await Task.Delay(20);
+                return Fake.CopyResult();
+            });
+
+        var copied = await Fake.Orchestrator(oss).CopyAsync(Fake.Request());
+
+        Assert.Equal(CopyStatus.Copied, copied.Status);
+        Assert.InRange(copied.Duration, TimeSpan.FromMilliseconds(15), TimeSpan.FromMinutes(1));
+        Assert.Empty(copied.VerificationErrors);
+
+        oss.Setup(c => c.CopyObjectAsync(It.IsAny<CopyObjectRequest>(), It.IsAny<CancellationToken>()))
+            .Returns(async () =>
+            {
+                await Task.Delay(20);
+                throw new OssException(403, "AccessDenied", "no", "req-1");
+            });
+
+        var failed = await Fake.Orchestrator(oss).CopyAsync(Fake.Request());
+
+        Assert.Equal((CopyStatus.Failed, "AccessDenied"), (failed.Status, failed.Error!.Code));
+        Assert.InRange(failed.Duration, TimeSpan.FromMilliseconds(15), TimeSpan.FromMinutes(1));
+    }
+
+    [Theory]
+    [InlineData("\"5B3C\"", "5b3c", true)]
+    [InlineData(" \"5B3C\" ", "\"5b3c\"", true)]
+    [InlineData("\"\"5B3C\"\"", "5B3C", true)]
+    [InlineData("\" 5B3C\"", "5B3C", false)]
+    [InlineData("5B3C-2", "5B3C", false)]
+    [InlineData("", "\"\"", true)]
+    [InlineData(null, "5B3C", false)]
+    [InlineData(null, null, false)]
+    public void ETags_compare_as_their_normalized_forms(string? a, string? b, bool equal)
+    {
+        Assert.Equal(equal, ETags.Equal(a, b));
+        Assert.Equal(equal, ETags.Equal(b, a));
+        Assert.Equal(equal, a is not null && b is not null && ETags.Normalize(a) == ETags.Normalize(b));
     }
 
     private static CopyRequest With(CopyRequest r, string? bucket = null, string? key = null, string? sourceBucket = null, string? sourceKey = null) => new()
