@@ -41,6 +41,24 @@ public sealed class ListTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     private static string[] ByteOrder(IEnumerable<string> keys) =>
         keys.OrderBy(k => System.Text.Encoding.UTF8.GetBytes(k), Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToArray();
 
+    [Fact]
+    public async Task A_page_larger_than_the_writers_chunks_arrives_whole_with_multibyte_keys_intact()
+    {
+        // Some 120 KB of XML: the answer is written in 8 KiB pieces of text, so 4-byte characters (surrogate pairs)
+        // and 3-byte ones fall across piece boundaries, and Content-Length must still be the exact byte count.
+        var bucket = await fixture.NewBucketAsync();
+        var keys = Enumerable.Range(0, 240).Select(i => $"相册/{i:D3}-" + string.Concat(Enumerable.Repeat("😀", 90 + (i % 7))) + new string('ü', i % 5)).ToArray();
+        foreach (var key in keys)
+        {
+            Assert.Equal(200, (await Client.PutAsync(bucket, key, "x")).Status);
+        }
+
+        var answer = await ListAsync(bucket, true, ("max-keys", "1000"));
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(ByteOrder(keys), answer.Xml.Elements("Contents").Select(c => c.Element("Key")!.Value));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

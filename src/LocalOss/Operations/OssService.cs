@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using LocalOss.Http;
 using LocalOss.Storage;
 using OssCopy.Oss;
@@ -388,12 +387,10 @@ internal sealed partial class OssService
 
     private static async Task WriteXmlAsync(OssRequest r, XmlOut xml, CancellationToken ct, int status = 200)
     {
-        var body = Encoding.UTF8.GetBytes(xml.ToString());
         var response = r.Http.Response;
         response.StatusCode = status;
         response.ContentType = "application/xml";
-        response.ContentLength = body.Length;
-        await response.Body.WriteAsync(body, ct).ConfigureAwait(false);
+        await xml.WriteToAsync(response, ct).ConfigureAwait(false);
     }
 
     private static void NoContent(OssRequest r)
