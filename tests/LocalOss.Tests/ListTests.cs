@@ -208,6 +208,34 @@ public sealed class ListTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     }
 
     [Fact]
+    public async Task Pages_read_in_several_batches_keep_every_key_in_order_and_skip_common_prefixes()
+    {
+        // More keys than one batch of the store's reads: the page is put together over several turns on its lock.
+        var bucket = await fixture.NewBucketAsync();
+        var keys = Enumerable.Range(0, 150).SelectMany(i => new[] { $"a/{i:D3}", $"b{i:D3}", $"c/x/{i:D3}" }).ToArray();
+        foreach (var chunk in keys.Chunk(50))
+        {
+            await Task.WhenAll(chunk.Select(k => Client.PutAsync(bucket, k, "")));
+        }
+
+        var listed = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await ListAsync(bucket, true, token is null ? [("max-keys", "333")] : [("max-keys", "333"), ("continuation-token", token)]);
+            listed.AddRange(page.Xml.Elements("Contents").Select(c => c.Element("Key")!.Value));
+            token = page.X("IsTruncated") == "true" ? page.X("NextContinuationToken") : null;
+        }
+        while (token is not null);
+
+        var grouped = await ListAsync(bucket, true, ("delimiter", "/"), ("max-keys", "1000"));
+
+        Assert.Equal(ByteOrder(keys), listed);
+        Assert.Equal(["a/", "c/"], grouped.Xml.Elements("CommonPrefixes").Select(p => p.Element("Prefix")!.Value));
+        Assert.Equal(keys.Where(k => k[0] == 'b').Order(StringComparer.Ordinal), grouped.Xml.Elements("Contents").Select(c => c.Element("Key")!.Value));
+    }
+
+    [Fact]
     public async Task Versions_listing_shows_versions_and_delete_markers()
     {
         var bucket = await fixture.NewBucketAsync(versioned: true);

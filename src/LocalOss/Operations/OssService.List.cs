@@ -31,7 +31,12 @@ internal static class KeyRange
 
 internal sealed partial class OssService
 {
-    private const int ListBatch = 1000;
+    /// <summary>
+    /// Rows read per turn on the store's lock. A page of 1,000 is read in turns so copies and uploads arriving
+    /// meanwhile wait for one short batch, not for the whole page (OSS's listings do not stop its writes either;
+    /// like OSS's, a page is not a snapshot).
+    /// </summary>
+    private const int ListBatch = 100;
 
     private sealed record ListPage(List<ObjectRecord> Contents, List<string> Prefixes, bool Truncated, string? NextMarker);
 
@@ -39,7 +44,7 @@ internal sealed partial class OssService
     /// One page of current objects after <paramref name="marker"/>, from the (bucket, key) index: each batch
     /// is an index seek, and a common prefix is skipped with one seek past its last possible key.
     /// </summary>
-    private static ListPage ListPageOf(MetadataStore.StoreSession s, string bucket, string prefix, string? delimiter, string marker, int maxKeys)
+    private async Task<ListPage> ListPageOfAsync(string bucket, string prefix, string? delimiter, string marker, int maxKeys, CancellationToken ct)
     {
         var prefixBytes = Encoding.UTF8.GetBytes(prefix);
         var markerBytes = Encoding.UTF8.GetBytes(marker);
@@ -64,7 +69,8 @@ internal sealed partial class OssService
         while (true)
         {
             var limit = Math.Min(ListBatch, maxKeys - count + 1);
-            var batch = s.ListCurrent(bucket, position, inclusive, upper, limit);
+            var (from, fromInclusive) = (position, inclusive);
+            var batch = await _store.ReadAsync(s => s.ListCurrent(bucket, from, fromInclusive, upper, limit), ct).ConfigureAwait(false);
             if (batch.Count == 0)
             {
                 return new ListPage(contents, prefixes, false, next);
@@ -156,13 +162,10 @@ internal sealed partial class OssService
         }
 
         var fetchOwner = !v2 || IsTrue(r.Q("fetch-owner"));
-        var page = await _store.ReadAsync(s =>
-        {
-            var b = CheckBucket(r, s.GetBucket(BucketName(r)));
-            return maxKeys == 0
-                ? new ListPage([], [], false, null)
-                : ListPageOf(s, b.Name, prefix, delimiter, marker, maxKeys);
-        }, ct).ConfigureAwait(false);
+        var bucket = await _store.ReadAsync(s => CheckBucket(r, s.GetBucket(BucketName(r))), ct).ConfigureAwait(false);
+        var page = maxKeys == 0
+            ? new ListPage([], [], false, null)
+            : await ListPageOfAsync(bucket.Name, prefix, delimiter, marker, maxKeys, ct).ConfigureAwait(false);
 
         var xml = new XmlOut().Open("ListBucketResult")
             .Element("Name", BucketName(r))
