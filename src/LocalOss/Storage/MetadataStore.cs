@@ -537,8 +537,9 @@ internal sealed class MetadataStore : IDisposable
 
         /// <summary>Current objects (delete markers included) from a key position in byte order.</summary>
         /// <summary>
-        /// Current objects in key order for a listing. Headers, tags and blob segments come back empty: a listing
-        /// never shows them, and decoding them for 1,000 rows a page would be most of the page's cost.
+        /// Current objects in key order for a listing. Version id, content type, headers, tags, ACL, encryption and
+        /// blob segments come back empty: a listing never shows them, and reading and decoding them for 1,000 rows a
+        /// page would be most of the page's cost.
         /// </summary>
         public List<ObjectRecord> ListCurrent(string bucket, byte[] from, bool inclusive, byte[]? before, int limit)
         {
@@ -887,8 +888,8 @@ internal sealed class MetadataStore : IDisposable
     /// <summary>One listing batch: a range seek in the (bucket, key) primary key, never a scan.</summary>
     /// <summary><see cref="ObjectColumns"/> in the same order, with the columns a listing never shows left empty.</summary>
     private const string ListingColumns =
-        "bucket, key, version_id, seq, delete_marker, size, etag, crc64, content_type, modified_ms, '' AS headers, '' AS tags, " +
-        "object_type, storage_class, acl, sse, sse_key_id, sse_data, '' AS segments, restore_ready_ms, restore_expiry_ms";
+        "bucket, key, '' AS version_id, seq, delete_marker, size, etag, crc64, '' AS content_type, modified_ms, '' AS headers, '' AS tags, " +
+        "object_type, storage_class, '' AS acl, NULL AS sse, NULL AS sse_key_id, NULL AS sse_data, '' AS segments, restore_ready_ms, restore_expiry_ms";
 
     internal static string ListCurrentSql(bool inclusive, bool bounded) =>
         $"SELECT {ListingColumns} FROM objects WHERE bucket = $a AND key {(inclusive ? ">=" : ">")} $b" +
