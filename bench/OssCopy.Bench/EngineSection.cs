@@ -34,7 +34,7 @@ internal sealed record EngineReport(
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    /// <summary>The floors are checked on the bulk-backup mode (ETag verification: one request per object).</summary>
+    /// <summary>The floors are checked on a plan's default verification (ETag: one request per object).</summary>
     public double EngineOverRaw => EngineETag.ObjectsPerSecond / Raw.ObjectsPerSecond;
 
     public double EngineOverAliOss => AliOss is null ? double.NaN : EngineETag.ObjectsPerSecond / AliOss.ObjectsPerSecond;
