@@ -11,12 +11,7 @@ public class BackupRunnerTests
 {
     private static InMemoryOss Seeded(int count = 10)
     {
-        var oss = new InMemoryOss("src-bucket", "dst-bucket");
-        for (var i = 0; i < count; i++)
-        {
-            oss.Put("src-bucket", $"data/{i:D3}.txt", size: 100 + i);
-        }
-
+        var oss = InMemoryOss.WithSourceObjects(count);
         oss.Put("src-bucket", "outside/x.txt");
         return oss;
     }

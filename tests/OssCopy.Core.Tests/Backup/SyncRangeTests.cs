@@ -11,16 +11,7 @@ namespace OssCopy.Core.Tests.Backup;
 public class SyncRangeTests
 {
     /// <summary>30 objects, 3 per listing page (the test runners' page size): ranges (null,002], (002,005], …, (026,029].</summary>
-    private static InMemoryOss Seeded(int count = 30)
-    {
-        var oss = new InMemoryOss("src-bucket", "dst-bucket");
-        for (var i = 0; i < count; i++)
-        {
-            oss.Put("src-bucket", $"data/{i:D3}.txt", size: 100 + i);
-        }
-
-        return oss;
-    }
+    private static InMemoryOss Seeded(int count = 30) => InMemoryOss.WithSourceObjects(count);
 
     /// <summary>Every listing request, in order (the fault hook sees each one and lets it through).</summary>
     private static List<ListObjectsV2Request> WatchListings(InMemoryOss oss, Func<string, object, Exception?>? fault = null)

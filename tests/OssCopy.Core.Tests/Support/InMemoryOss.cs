@@ -22,6 +22,18 @@ public sealed class InMemoryOss
     private readonly ConcurrentDictionary<string, List<(int Part, long Size)>> _uploads = new();
     private int _uploadIds;
 
+    /// <summary>The backup tests' buckets, with <c>data/000.txt</c> … in the source, sized 100 bytes and up.</summary>
+    public static InMemoryOss WithSourceObjects(int count)
+    {
+        var oss = new InMemoryOss("src-bucket", "dst-bucket");
+        for (var i = 0; i < count; i++)
+        {
+            oss.Put("src-bucket", $"data/{i:D3}.txt", size: 100 + i);
+        }
+
+        return oss;
+    }
+
     public InMemoryOss(params string[] buckets)
     {
         foreach (var bucket in buckets)
