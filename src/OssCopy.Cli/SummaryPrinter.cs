@@ -30,6 +30,7 @@ internal static class SummaryPrinter
         table.AddRow("source changed during the run", N(t.SourceChanged), string.Empty);
         table.AddRow("excluded by patterns", N(t.Excluded), string.Empty);
         table.AddRow(report.RangesTrusted > 0 ? "only in the destination (kept; listed ranges only)" : "only in the destination (kept)", N(t.ExtraInDestination), string.Empty);
+        table.AddRow("verification of each copy", report.Verification.ToString(), string.Empty);
         table.AddRow("key ranges in sync, destination not listed", $"{N(report.RangesTrusted)} of {N(report.RangesTrusted + report.RangesCompared)}", string.Empty);
         table.AddRow("requests sent", N(report.Requests.Values.Sum()), string.Empty);
         table.AddRow("duration", report.DurationSeconds.ToString("0.0 s", CultureInfo.InvariantCulture), string.Empty);

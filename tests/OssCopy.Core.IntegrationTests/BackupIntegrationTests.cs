@@ -259,6 +259,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         // A plan verifies by the pinned ETag by default: one CopyObject per object.
         Assert.Equal((12, 12), (totals.GetProperty("wouldCopy").GetInt32(), totals.GetProperty("wouldCopyRequests").GetInt32()));
         Assert.True(json.RootElement.GetProperty("dryRun").GetBoolean());
+        Assert.Equal("ETag", json.RootElement.GetProperty("verification").GetString());
         Assert.All(json.RootElement.GetProperty("objects").EnumerateArray(), o => Assert.Equal("WouldCopy", o.GetProperty("action").GetString()));
     }
 
@@ -313,6 +314,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
 
         Assert.Equal((10L, 0L), (report.Totals.Copied, report.Totals.Failed));
         Assert.Equal((10L, 20L), (oss.Server.Counters["CopyObject"], oss.Server.Counters["HeadObject"]));
+        Assert.Equal(CopyVerification.Full, report.Verification);
     }
 
     [Fact]

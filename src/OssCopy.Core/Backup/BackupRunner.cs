@@ -135,10 +135,11 @@ public sealed class BackupRunner
             {
                 await SaveSyncManifestAsync(state, final, CancellationToken.None);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // The copies are done and reported; without a new manifest the next run only lists more.
-                CoreLog.SyncManifestNotSaved(_logger, plan.Name, ex.Message);
+                // The copies are done and reported; without a new manifest the next run only lists more. Any store's
+                // failure (a read-only folder, a table service's error) is a warning, not a failed run.
+                CoreLog.SyncManifestNotSaved(_logger, plan.Name, $"{ex.GetType().Name}: {ex.Message}");
             }
         }
 
@@ -579,7 +580,13 @@ public sealed class BackupRunner
         BackupPlan plan, BackupRunOptions run, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var manifest = await _store.LoadSyncManifestAsync(plan.Name, cancellationToken);
-        if (manifest is null || manifest.Fingerprint != SyncFingerprint(plan) || manifest.Ranges is null || !manifest.IsWellFormed())
+        if (manifest?.Ranges is null)
+        {
+            // None, or one without ranges (hand-edited, foreign): it vouches for nothing, so there is nothing to withdraw.
+            return (null, null, []);
+        }
+
+        if (manifest.Fingerprint != SyncFingerprint(plan) || !manifest.IsWellFormed())
         {
             return (manifest, null, []);
         }
@@ -786,6 +793,7 @@ public sealed class BackupRunner
             Status = "Running",
             Source = $"oss://{Plan.Source.Bucket}/{Plan.Source.Prefix}",
             Destination = $"oss://{Plan.Destination.Bucket}/{Plan.Destination.Prefix}",
+            Verification = Engine.Verification,
             StartedAt = StartedAt,
             ResumedAfter = Checkpoint?.AfterSourceKey,
             Totals = new ReportTotals(),

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OssCopy.Core.Copying;
 
 namespace OssCopy.Core.Backup;
 
@@ -209,6 +210,9 @@ public sealed record CopyReport
     public required string Source { get; init; }
 
     public required string Destination { get; init; }
+
+    /// <summary>How every copy of the run was verified (the run's, the plan's or the runner's choice).</summary>
+    public CopyVerification Verification { get; init; }
 
     public DateTimeOffset StartedAt { get; init; }
 

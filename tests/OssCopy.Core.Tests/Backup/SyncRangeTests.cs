@@ -431,4 +431,57 @@ public class SyncRangeTests
 
         Assert.Equal((0, true), (report.RangesTrusted, report.FullReconcile));
     }
+
+    [Theory]
+    [InlineData("{\"fingerprint\":\"x\"}")]
+    [InlineData("{\"fingerprint\":\"x\",\"ranges\":null}")]
+    public async Task A_manifest_without_ranges_is_no_manifest_and_the_next_completed_run_replaces_it(string json)
+    {
+        var oss = Seeded(6);
+        var dir = BackupRunnerTests.TempDir();
+        using var store = new FileCopyStateStore(dir);
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "nightly.sync.json"), json);
+
+        var first = await Runners.Create(oss, store).RunAsync(Runners.Plan());
+        var second = await Runners.Create(oss, store).RunAsync(Runners.Plan());
+
+        Assert.Equal((6L, 0L), (first.Totals.Copied, first.Totals.Failed));
+        Assert.Equal((6L, 2), (second.Totals.Unchanged, second.RangesTrusted));
+    }
+
+    [Fact]
+    public async Task A_manifest_the_store_cannot_save_is_a_warning_not_a_failed_run()
+    {
+        var oss = Seeded(6);
+        var sink = new Runners.MemorySink();
+
+        var report = await Runners.Create(oss, new ManifestDenyingStore()).RunAsync(Runners.Plan(), new BackupRunOptions { Report = sink });
+
+        Assert.Equal(("Completed", 6L), (report.Status, report.Totals.Copied));
+        Assert.Equal("Completed", sink.Final!.Status);
+    }
+
+    /// <summary>A store whose manifest file is read-only (UnauthorizedAccessException is not an IOException).</summary>
+    private sealed class ManifestDenyingStore : ICopyStateStore
+    {
+        private readonly NullCopyStateStore _inner = NullCopyStateStore.Instance;
+
+        public Task<BackupCheckpoint?> LoadCheckpointAsync(string plan, CancellationToken cancellationToken) => _inner.LoadCheckpointAsync(plan, cancellationToken);
+
+        public Task SaveCheckpointAsync(string plan, BackupCheckpoint checkpoint, CancellationToken cancellationToken) =>
+            _inner.SaveCheckpointAsync(plan, checkpoint, cancellationToken);
+
+        public Task DeleteCheckpointAsync(string plan, CancellationToken cancellationToken) => _inner.DeleteCheckpointAsync(plan, cancellationToken);
+
+        public Task RecordLineageAsync(string plan, CopyLineage lineage, CancellationToken cancellationToken) => _inner.RecordLineageAsync(plan, lineage, cancellationToken);
+
+        public Task<CopyLineage?> FindLineageAsync(string plan, string destinationKey, CancellationToken cancellationToken) =>
+            _inner.FindLineageAsync(plan, destinationKey, cancellationToken);
+
+        public Task<SyncManifest?> LoadSyncManifestAsync(string plan, CancellationToken cancellationToken) => Task.FromResult<SyncManifest?>(null);
+
+        public Task SaveSyncManifestAsync(string plan, SyncManifest manifest, CancellationToken cancellationToken) =>
+            throw new UnauthorizedAccessException("Access to the path 'nightly.sync.json' is denied.");
+    }
 }
