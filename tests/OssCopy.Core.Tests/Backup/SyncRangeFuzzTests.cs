@@ -69,7 +69,7 @@ public class SyncRangeFuzzTests(ITestOutputHelper output)
         {
             await PlayAsync(new Random(seed), log, coverage);
         }
-        catch (XunitException ex)
+        catch (Exception ex)
         {
             output.WriteLine($"Failing seed {seed}:");
             foreach (var step in log)
@@ -77,7 +77,7 @@ public class SyncRangeFuzzTests(ITestOutputHelper output)
                 output.WriteLine(step);
             }
 
-            throw new XunitException($"Seed {seed} (replay with RunScenarioAsync({seed}, ...)): {ex.Message}{Environment.NewLine}{string.Join(Environment.NewLine, log)}");
+            throw new XunitException($"Seed {seed} (replay with RunScenarioAsync({seed}, ...)): {ex.Message}{Environment.NewLine}{string.Join(Environment.NewLine, log)}", ex);
         }
     }
 
