@@ -4,7 +4,9 @@ namespace LocalOss.Tests;
 
 public sealed class RestoreFixture : ServerFixture
 {
-    public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(400);
+    // Long enough that the checks made while a restore is still ongoing finish inside it on a loaded 2-core CI machine
+    // (at 400 ms one of them once ran past it).
+    public static readonly TimeSpan Delay = TimeSpan.FromSeconds(2);
 
     protected override void Configure(LocalOssOptions options) => options.RestoreDelay = Delay;
 }
