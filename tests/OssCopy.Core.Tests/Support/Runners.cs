@@ -24,6 +24,27 @@ public static class Runners
         Destination = new BucketLocation { Bucket = "dst-bucket", Prefix = destinationPrefix },
     };
 
+    /// <summary>
+    /// Starts the plan with slow copies, cancels it once <paramref name="copies"/> are done (checkpoints every 20 ms),
+    /// checks it stopped as cancelled, and puts the copies back to full speed for the run that resumes.
+    /// </summary>
+    public static async Task RunAndCancelAfterAsync(InMemoryOss oss, ICopyStateStore store, int copies)
+    {
+        oss.CopyDelay = TimeSpan.FromMilliseconds(15);
+        using var cts = new CancellationTokenSource();
+        var progress = new BackupProgress();
+        var run = Create(oss, store, o => o.CheckpointInterval = TimeSpan.FromMilliseconds(20))
+            .RunAsync(Plan(), new BackupRunOptions { Parallelism = 4, Progress = progress }, cts.Token);
+        while (progress.Copied < copies)
+        {
+            await Task.Delay(5);
+        }
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        oss.CopyDelay = TimeSpan.Zero;
+    }
+
     /// <summary>Collects the report's entries in memory.</summary>
     public sealed class MemorySink : IReportSink
     {
