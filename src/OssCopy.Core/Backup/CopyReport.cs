@@ -121,21 +121,11 @@ public sealed record ReportTotals
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        return new()
-        {
-            Listed = a.Listed + b.Listed,
-            Excluded = a.Excluded + b.Excluded,
-            Copied = a.Copied + b.Copied,
-            CopiedBytes = a.CopiedBytes + b.CopiedBytes,
-            Unchanged = a.Unchanged + b.Unchanged,
-            UnchangedBytes = a.UnchangedBytes + b.UnchangedBytes,
-            Failed = a.Failed + b.Failed,
-            SourceChanged = a.SourceChanged + b.SourceChanged,
-            WouldCopy = a.WouldCopy + b.WouldCopy,
-            WouldCopyBytes = a.WouldCopyBytes + b.WouldCopyBytes,
-            WouldCopyRequests = a.WouldCopyRequests + b.WouldCopyRequests,
-            ExtraInDestination = a.ExtraInDestination + b.ExtraInDestination,
-        };
+
+        // The field-by-field sum lives in the accumulator alone, so a new total cannot be added in one place and not the other.
+        var sum = new TotalsAccumulator(a);
+        sum.Add(b);
+        return sum.ToTotals();
     }
 
     public ReportTotals Add(ReportTotals other) => this + other;

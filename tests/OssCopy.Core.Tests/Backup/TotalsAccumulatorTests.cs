@@ -5,7 +5,7 @@ namespace OssCopy.Core.Tests.Backup;
 public class TotalsAccumulatorTests
 {
     [Fact]
-    public void Sums_every_field_exactly_as_adding_the_records_does()
+    public void Sums_every_field_in_place_and_by_adding_records()
     {
         // Every property gets its own value, so a field the accumulator forgot (one added to ReportTotals later) shows.
         var properties = typeof(ReportTotals).GetProperties().Where(p => p.PropertyType == typeof(long)).ToList();
@@ -28,7 +28,10 @@ public class TotalsAccumulatorTests
             accumulator.Add(delta);
         }
 
-        Assert.Equal(deltas.Aggregate(initial, (sum, delta) => sum + delta), accumulator.ToTotals());
+        // Field i holds (1000 + 1 + 2 + 3 + 4 + 5) × (i + 1), whichever way it was summed.
+        var expected = Make(1015);
+        Assert.Equal(expected, accumulator.ToTotals());
+        Assert.Equal(expected, deltas.Aggregate(initial, (sum, delta) => sum + delta));
         Assert.Equal(new ReportTotals(), new TotalsAccumulator().ToTotals());
     }
 }
