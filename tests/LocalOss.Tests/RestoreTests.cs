@@ -48,7 +48,9 @@ public sealed class RestoreTests(RestoreFixture fixture) : IClassFixture<Restore
         Assert.Null((await Client.HeadAsync(bucket, "cold")).Header("x-oss-restore"));
         Assert.Equal("InvalidObjectState", (await Client.CopyAsync(bucket, "cold", bucket, "copy")).ErrorCode);
 
-        Assert.Equal(202, (await RestoreAsync(bucket, "cold", "<RestoreRequest><Days>2</Days><JobParameters><Tier>Standard</Tier></JobParameters></RestoreRequest>")).Status);
+        // JobParameters are for Cold and Deep Cold Archive objects only.
+        var jobParameters = storageClass == "Archive" ? "" : "<JobParameters><Tier>Standard</Tier></JobParameters>";
+        Assert.Equal(202, (await RestoreAsync(bucket, "cold", $"<RestoreRequest><Days>2</Days>{jobParameters}</RestoreRequest>")).Status);
         Assert.Equal("ongoing-request=\"true\"", (await Client.HeadAsync(bucket, "cold")).Header("x-oss-restore"));
         var again = await RestoreAsync(bucket, "cold");
         Assert.Equal(409, again.Status);
@@ -99,5 +101,105 @@ public sealed class RestoreTests(RestoreFixture fixture) : IClassFixture<Restore
         Assert.Equal("OperationNotSupported", (await RestoreAsync(bucket, "k")).ErrorCode);
         await Task.Delay(RestoreFixture.Delay + TimeSpan.FromMilliseconds(100));
         Assert.Equal("old", (await Client.GetAsync(bucket, "k", c => c.Q("versionId", first))).Text);
+    }
+
+    [Theory]
+    [InlineData("ColdArchive", null, "Standard")]
+    [InlineData("ColdArchive", "Expedited", "Expedited")]
+    [InlineData("ColdArchive", "Bulk", "Bulk")]
+    [InlineData("DeepColdArchive", null, "Standard")]
+    [InlineData("DeepColdArchive", "Standard", "Standard")]
+    [InlineData("DeepColdArchive", "Expedited", "Expedited")]
+    public async Task Cold_archive_restores_answer_the_priority_asked_or_Standard(string storageClass, string? tier, string priority)
+    {
+        var bucket = await fixture.NewBucketAsync();
+        await Client.PutAsync(bucket, "cold", "x", c => c.H("x-oss-storage-class", storageClass));
+        var body = tier is null
+            ? "<RestoreRequest><Days>3</Days></RestoreRequest>"
+            : $"<RestoreRequest><Days>3</Days><JobParameters><Tier>{tier}</Tier></JobParameters></RestoreRequest>";
+        var answer = await RestoreAsync(bucket, "cold", body);
+        Assert.Equal(202, answer.Status);
+        Assert.Equal(priority, answer.Header("x-oss-object-restore-priority"));
+    }
+
+    [Fact]
+    public async Task Archive_restores_take_no_job_parameters_and_answer_no_priority()
+    {
+        var bucket = await fixture.NewBucketAsync();
+        await Client.PutAsync(bucket, "archive", "x", c => c.H("x-oss-storage-class", "Archive"));
+        var refused = await RestoreAsync(bucket, "archive", "<RestoreRequest><Days>2</Days><JobParameters><Tier>Expedited</Tier></JobParameters></RestoreRequest>");
+        Assert.Equal(400, refused.Status);
+        Assert.Equal("MalformedXML", refused.ErrorCode);
+        Assert.Equal("0016-00000714", refused.Header("x-oss-ec"));
+        Assert.Null((await Client.HeadAsync(bucket, "archive")).Header("x-oss-restore"));
+
+        var accepted = await RestoreAsync(bucket, "archive", "<RestoreRequest><Days>2</Days></RestoreRequest>");
+        Assert.Equal(202, accepted.Status);
+        Assert.Null(accepted.Header("x-oss-object-restore-priority"));
+    }
+
+    [Fact]
+    public async Task Invalid_tiers_and_days_answer_the_ecs_of_their_storage_class()
+    {
+        var bucket = await fixture.NewBucketAsync();
+        await Client.PutAsync(bucket, "archive", "x", c => c.H("x-oss-storage-class", "Archive"));
+        await Client.PutAsync(bucket, "cold", "x", c => c.H("x-oss-storage-class", "ColdArchive"));
+
+        var tier = await RestoreAsync(bucket, "cold", "<RestoreRequest><Days>2</Days><JobParameters><Tier>Test</Tier></JobParameters></RestoreRequest>");
+        Assert.Equal(400, tier.Status);
+        Assert.Equal("InvalidArgument", tier.ErrorCode);
+        Assert.Equal("0016-00000703", tier.Header("x-oss-ec"));
+        var archiveDays = await RestoreAsync(bucket, "archive", "<RestoreRequest><Days>8</Days></RestoreRequest>");
+        Assert.Equal("InvalidArgument", archiveDays.ErrorCode);
+        Assert.Equal("0016-00000708", archiveDays.Header("x-oss-ec"));
+        var coldDays = await RestoreAsync(bucket, "cold", "<RestoreRequest><Days>366</Days></RestoreRequest>");
+        Assert.Equal("InvalidArgument", coldDays.ErrorCode);
+        Assert.Equal("0016-00000704", coldDays.Header("x-oss-ec"));
+        Assert.Equal("0016-00000704", (await RestoreAsync(bucket, "cold", "<RestoreRequest><Days>-1</Days></RestoreRequest>")).Header("x-oss-ec"));
+        Assert.Null((await Client.HeadAsync(bucket, "cold")).Header("x-oss-restore"));
+    }
+
+    [Theory]
+    [InlineData("Archive")]
+    [InlineData("ColdArchive")]
+    [InlineData("DeepColdArchive")]
+    public async Task Reading_or_copying_an_unrestored_object_is_InvalidObjectState_until_its_restore_finishes(string storageClass)
+    {
+        var bucket = await fixture.NewBucketAsync();
+        await Client.PutAsync(bucket, "cold", "frozen bytes", c => c.H("x-oss-storage-class", storageClass));
+        var uploadId = (await Client.SendAsync(new OssCall(HttpMethod.Post, bucket, "parts").Q("uploads"))).X("UploadId")!;
+
+        async Task AssertFrozenAsync()
+        {
+            var answers = new[]
+            {
+                await Client.GetAsync(bucket, "cold"),
+                await Client.GetAsync(bucket, "cold", c => c.H("Range", "bytes=0-3")),
+                await Client.CopyAsync(bucket, "cold", bucket, "copy"),
+                await Client.CopyAsync(bucket, "cold", bucket, "copy", c => c.H("x-oss-metadata-directive", "REPLACE").H("x-oss-storage-class", "Standard")),
+                await Client.CopyAsync(bucket, "cold", bucket, "parts", c => c.Q("partNumber", "1").Q("uploadId", uploadId)),
+            };
+            foreach (var answer in answers)
+            {
+                Assert.Equal(403, answer.Status);
+                Assert.Equal("InvalidObjectState", answer.ErrorCode);
+                Assert.Equal("0016-00000404", answer.Header("x-oss-ec"));
+            }
+
+            Assert.Equal(404, (await Client.HeadAsync(bucket, "copy")).Status);
+        }
+
+        await AssertFrozenAsync();
+        Assert.Equal(202, (await RestoreAsync(bucket, "cold")).Status);
+        Assert.Equal("ongoing-request=\"true\"", (await Client.HeadAsync(bucket, "cold")).Header("x-oss-restore"));
+        await AssertFrozenAsync();
+
+        await Task.Delay(RestoreFixture.Delay + TimeSpan.FromMilliseconds(100));
+        var head = await Client.HeadAsync(bucket, "cold");
+        Assert.Matches("^ongoing-request=\"false\", expiry-date=\"[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT\"$", head.Header("x-oss-restore"));
+        Assert.Equal("frozen bytes", (await Client.GetAsync(bucket, "cold")).Text);
+        Assert.Equal(200, (await Client.CopyAsync(bucket, "cold", bucket, "copy")).Status);
+        var part = await Client.CopyAsync(bucket, "cold", bucket, "parts", c => c.Q("partNumber", "1").Q("uploadId", uploadId));
+        Assert.Equal(200, part.Status);
     }
 }

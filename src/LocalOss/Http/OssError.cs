@@ -78,8 +78,8 @@ internal static class Errors
     public static OssError KeyTooLong() =>
         InvalidObjectName("The specified object is not valid: its name is longer than 1023 bytes.", "0016-00000003");
 
-    public static OssError MalformedXml() =>
-        new(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.", "0016-00000608");
+    public static OssError MalformedXml(string ec = "0016-00000608") =>
+        new(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.", ec);
 
     public static OssError InvalidArgument(string message, string name, string value, string ec = "0016-00000101") =>
         new(400, "InvalidArgument", message, ec, ("ArgumentName", name), ("ArgumentValue", value));
@@ -157,9 +157,13 @@ internal static class Errors
     public static OssError RestoreAlreadyInProgress() =>
         new(409, "RestoreAlreadyInProgress", "The restore operation is in progress.", "0016-00000701");
 
-    /// <summary>Reading or copying an archived object that is not restored (OSS's code and message; its EC is not published).</summary>
+    /// <summary>
+    /// Reading or copying (GetObject, CopyObject, UploadPartCopy) an archived object that is frozen or still restoring:
+    /// OSS's code and message, and the EC its error page 0016-00000404 describes ("the object specified in the request
+    /// cannot be read": not restored, or the restore is still in progress).
+    /// </summary>
     public static OssError InvalidObjectState() =>
-        new(403, "InvalidObjectState", "The operation is not valid for the object's state", "0026-00000006");
+        new(403, "InvalidObjectState", "The operation is not valid for the object's state", "0016-00000404");
 
     /// <summary>AppendObject at a position other than the object's length (ali-oss's own tests quote this message).</summary>
     public static OssError PositionNotEqualToLength() =>

@@ -77,6 +77,13 @@ internal sealed partial class OssHandler
                     throw Errors.Internal();
             }
 
+            // OSS resolves the bucket before it authenticates: a missing bucket answers NoSuchBucket even to an unknown
+            // key or a wrong signature. PutBucket creates the bucket, so it authenticates first.
+            if (request.Operation != "PutBucket")
+            {
+                await _service.EnsureBucketExistsAsync(request, http.RequestAborted).ConfigureAwait(false);
+            }
+
             _authenticator.Authenticate(request);
             await _service.ExecuteAsync(request, http.RequestAborted).ConfigureAwait(false);
         }

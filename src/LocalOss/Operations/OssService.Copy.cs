@@ -103,6 +103,30 @@ internal sealed partial class OssService
     }
 
     /// <summary>
+    /// The headers of a REPLACE copy: the request's, plus what OSS keeps from the source whatever the directive.
+    /// A copied symbolic link stays a link to the same target (OSS copies the link, not its target's data), and the
+    /// client-side-encryption metadata survives, or the copy could never be decrypted. OSS documents no rule for a
+    /// REPLACE request that itself sends some of those keys; we let the request's values win for the keys it sends
+    /// and keep the source's for the rest (a client re-wrapping the data key sends all of them anyway).
+    /// </summary>
+    private static List<KeyValuePair<string, string>> ReplacedHeaders(
+        IReadOnlyList<KeyValuePair<string, string>> requested, IReadOnlyList<KeyValuePair<string, string>> source)
+    {
+        var headers = new List<KeyValuePair<string, string>>(requested);
+        foreach (var pair in source)
+        {
+            var kept = pair.Key == SymlinkTargetHeader
+                       || pair.Key.StartsWith(OssHeaderNames.ClientSideEncryptionPrefix, StringComparison.OrdinalIgnoreCase);
+            if (kept && !requested.Any(r => string.Equals(r.Key, pair.Key, StringComparison.OrdinalIgnoreCase)))
+            {
+                headers.Add(pair);
+            }
+        }
+
+        return headers;
+    }
+
+    /// <summary>
     /// CopyObject is a metadata write: the destination references the source's blob segments, so a copy of
     /// 1 GiB costs what a copy of 1 KiB costs. Source lookup, checks and the write are one transaction.
     /// </summary>
@@ -140,9 +164,10 @@ internal sealed partial class OssService
                 Crc64 = o.Crc64,
                 ObjectType = o.ObjectType,
                 Segments = o.Segments,
-                ContentType = replaceMeta ? write.ContentType : o.ContentType,
-                // A copied symbolic link stays a link to the same target (OSS copies the link, not its target's data).
-                Headers = replaceMeta ? [.. write.Headers, .. o.Headers.Where(p => p.Key == SymlinkTargetHeader)] : o.Headers,
+                // REPLACE without a Content-Type keeps the source's type; the other standard headers and the user
+                // metadata then come from the request alone.
+                ContentType = replaceMeta && write.HasContentType ? write.ContentType : o.ContentType,
+                Headers = replaceMeta ? ReplacedHeaders(write.Headers, o.Headers) : o.Headers,
                 Tags = taggingDirective == "Replace" ? write.Tags ?? [] : o.Tags,
                 LastModified = Now,
                 StorageClass = write.StorageClass ?? b.StorageClass,

@@ -152,6 +152,15 @@ internal sealed partial class OssService
         }
 
         var forbidOverwrite = IsTrue(r.Header("x-oss-forbid-overwrite"));
+
+        // The ACL may come with Complete instead of Initiate (the Python v2 SDK and its copier send it only here);
+        // Complete's wins.
+        var acl = r.Header("x-oss-object-acl");
+        if (acl is not null && !ObjectAcls.Contains(acl, StringComparer.Ordinal))
+        {
+            throw Errors.InvalidArgument("no such object access control exists", "x-oss-object-acl", acl, "0016-00000103");
+        }
+
         var minPart = _options.MinMultipartPartSize;
         var (bucket, stored) = await _store.WriteAsync(s =>
         {
@@ -217,7 +226,7 @@ internal sealed partial class OssService
                 Tags = upload.Tags,
                 LastModified = Now,
                 StorageClass = upload.StorageClass,
-                Acl = upload.Acl,
+                Acl = acl ?? upload.Acl,
                 Sse = upload.Sse,
                 SseKeyId = upload.SseKeyId,
                 SseDataEncryption = upload.SseDataEncryption,

@@ -40,6 +40,23 @@ internal sealed partial class OssService
         await DispatchAsync(r, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Answers NoSuchBucket for a request to a bucket that does not exist, before any authentication (as OSS does).
+    /// Requests without a bucket, or with a name no bucket can have, are left to the usual checks.
+    /// </summary>
+    public async Task EnsureBucketExistsAsync(OssRequest r, CancellationToken ct)
+    {
+        if (r.Bucket is null || !Names.IsValidBucketName(r.Bucket))
+        {
+            return;
+        }
+
+        if (!await _store.ReadAsync(s => s.GetBucket(r.Bucket) is not null, ct).ConfigureAwait(false))
+        {
+            throw Errors.NoSuchBucket(r.Bucket);
+        }
+    }
+
     private Task DispatchAsync(OssRequest r, CancellationToken ct)
     {
         if (r.Key is not null && Names.KeyByteCount(r.Key) > Names.MaxKeyBytes)
@@ -189,6 +206,9 @@ internal sealed partial class OssService
     {
         public string ContentType { get; init; } = "application/octet-stream";
 
+        /// <summary>True when the request sent a Content-Type (a REPLACE copy without one keeps the source's).</summary>
+        public bool HasContentType { get; init; }
+
         public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
         public IReadOnlyList<KeyValuePair<string, string>>? Tags { get; init; }
@@ -262,9 +282,11 @@ internal sealed partial class OssService
         }
 
         var tagging = header("x-oss-tagging");
+        var contentType = header(Http.OssHeaderNames.ContentType);
         return new WriteHeaders
         {
-            ContentType = header("Content-Type") is { Length: > 0 } type ? type : "application/octet-stream",
+            ContentType = contentType is { Length: > 0 } ? contentType : "application/octet-stream",
+            HasContentType = contentType is { Length: > 0 },
             Headers = headers,
             Tags = tagging is null ? null : Tagging.ParseHeader(tagging),
             StorageClass = storageClass,
