@@ -96,4 +96,25 @@ public sealed class CopyReplaceTests(ServerFixture fixture) : IClassFixture<Serv
         Assert.Equal("aXY=", head.Header("x-oss-meta-client-side-encryption-start"));
         Assert.Equal("102400", head.Header("x-oss-meta-client-side-encryption-part-size"));
     }
+
+    [Theory]
+    [InlineData("test", "0013-00000101")]
+    [InlineData("", "0017-00000131")]
+    public async Task An_invalid_or_empty_storage_class_on_a_copy_or_put_answers_the_ec_of_its_error_page(string storageClass, string ec)
+    {
+        var bucket = await fixture.NewBucketAsync();
+        await Client.PutAsync(bucket, "src", "x");
+        foreach (var answer in new[]
+                 {
+                     await Client.CopyAsync(bucket, "src", bucket, "dest", c => c.H("x-oss-storage-class", storageClass)),
+                     await Client.PutAsync(bucket, "dest", "y", c => c.H("x-oss-storage-class", storageClass)),
+                 })
+        {
+            Assert.Equal(400, answer.Status);
+            Assert.Equal("InvalidArgument", answer.ErrorCode);
+            Assert.Equal(ec, answer.Header("x-oss-ec"));
+        }
+
+        Assert.Equal(404, (await Client.HeadAsync(bucket, "dest")).Status);
+    }
 }

@@ -252,8 +252,10 @@ internal sealed partial class OssService
         var storageClass = header("x-oss-storage-class");
         if (storageClass is not null)
         {
+            // EC pages 0017-00000131 (the header is empty) and 0013-00000101 (not a storage class, e.g. on CopyObject).
             storageClass = StorageClasses.FirstOrDefault(c => string.Equals(c, storageClass, StringComparison.OrdinalIgnoreCase))
-                           ?? throw Errors.InvalidArgument("Invalid storage class.", "x-oss-storage-class", storageClass, "0016-00000102");
+                           ?? throw Errors.InvalidArgument("Invalid storage class.", "x-oss-storage-class", storageClass,
+                               storageClass.Length == 0 ? "0017-00000131" : "0013-00000101");
         }
 
         var acl = header("x-oss-object-acl");
