@@ -6,6 +6,9 @@ namespace LocalOss.Operations;
 
 internal sealed partial class OssService
 {
+    /// <summary>RestoreObject's JobParameters/Tier values (EC 0016-00000703 for any other).</summary>
+    private static readonly string[] RestoreTiers = ["Expedited", "Standard", "Bulk"];
+
     private static bool IsArchived(ObjectRecord o) => o.StorageClass is "Archive" or "ColdArchive" or "DeepColdArchive";
 
     private bool IsRestored(ObjectRecord o) => o.RestoreReady <= Now && Now < o.RestoreExpiry;
@@ -31,8 +34,6 @@ internal sealed partial class OssService
             ? "ongoing-request=\"true\""
             : $"ongoing-request=\"false\", expiry-date=\"{expiry.ToString("r", CultureInfo.InvariantCulture)}\"";
     }
-
-    private static readonly string[] RestoreTiers = ["Expedited", "Standard", "Bulk"];
 
     /// <summary>
     /// RestoreObject (<c>POST /key?restore</c>, optional <c>&lt;RestoreRequest&gt;&lt;Days&gt;</c> and, for Cold Archive and
