@@ -140,9 +140,13 @@ internal sealed partial class OssService
                 Crc64 = o.Crc64,
                 ObjectType = o.ObjectType,
                 Segments = o.Segments,
-                ContentType = replaceMeta ? write.ContentType : o.ContentType,
-                // A copied symbolic link stays a link to the same target (OSS copies the link, not its target's data).
-                Headers = replaceMeta ? [.. write.Headers, .. o.Headers.Where(p => p.Key == SymlinkTargetHeader)] : o.Headers,
+                // REPLACE without a Content-Type keeps the source's (not the PutObject default).
+                ContentType = replaceMeta && r.Header("Content-Type") is { Length: > 0 } ? write.ContentType : o.ContentType,
+                // A copied symbolic link stays a link to the same target (OSS copies the link, not its target's data);
+                // client-side-encryption metadata describes the copied ciphertext, so OSS keeps it on a REPLACE too.
+                Headers = replaceMeta
+                    ? [.. write.Headers.Where(p => !IsClientSideEncryptionHeader(p.Key)), .. o.Headers.Where(p => p.Key == SymlinkTargetHeader || IsClientSideEncryptionHeader(p.Key))]
+                    : o.Headers,
                 Tags = taggingDirective == "Replace" ? write.Tags ?? [] : o.Tags,
                 LastModified = Now,
                 StorageClass = write.StorageClass ?? b.StorageClass,
@@ -174,6 +178,9 @@ internal sealed partial class OssService
             .Close("CopyObjectResult");
         await WriteXmlAsync(r, xml, ct).ConfigureAwait(false);
     }
+
+    private static bool IsClientSideEncryptionHeader(string name) =>
+        name.StartsWith("x-oss-meta-client-side-encryption-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// UploadPartCopy references a byte range of the source's blobs (no data is written). The part's MD5
