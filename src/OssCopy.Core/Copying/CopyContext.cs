@@ -33,8 +33,8 @@ internal sealed class CopyContext(CopyRequest request)
     /// <summary>The tags the destination must end up with (null when they were not worked out: Copy without full verification).</summary>
     public OssTagging? ExpectedTags { get; set; }
 
-    /// <summary>The user metadata the destination must end up with (set by the multipart path, which writes it itself).</summary>
-    public IReadOnlyDictionary<string, string>? ExpectedMetadata { get; set; }
+    /// <summary>What the destination must look like: the copy requests and the verifier all read this one description.</summary>
+    public DestinationDescription? Destination { get; set; }
 
     public CopyOutcome Outcome(CopyStatus status, CopyError? error) => new()
     {

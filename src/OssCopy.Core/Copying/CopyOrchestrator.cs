@@ -130,6 +130,9 @@ public sealed class CopyOrchestrator
             return context.Outcome(CopyStatus.Failed, tagError);
         }
 
+        context.Destination = DestinationDescriptionBuilder.Build(request, context.Source, context.ExpectedTags,
+            multipart ? CopyStrategy.Multipart : CopyStrategy.SingleCopy, context.PinnedETag);
+
         // The single copy is awaited here rather than in a method of its own: one async frame (and its box) less per object.
         var copied = multipart
             ? await MultipartCopyAsync(context, cancellationToken)
@@ -209,11 +212,17 @@ public sealed class CopyOrchestrator
         return new OssTagging(merged, nameof(CopyRequest.Tagging));
     }
 
-    /// <summary>The one CopyObject of a single copy, pinned to the source's ETag.</summary>
+    /// <summary>
+    /// The one CopyObject of a single copy, pinned to the source's ETag. Under REPLACE it states every standard header
+    /// and the metadata of the description (Content-Type too, so the source's is kept whatever the server's default);
+    /// under COPY OSS carries them over itself. Client-side-encryption metadata is never sent: OSS keeps it.
+    /// </summary>
     private static CopyObjectRequest SingleCopyRequest(CopyContext context)
     {
         var request = context.Request;
+        var destination = context.Destination!;
         var replaceTags = context.TaggingDirective != CopyTaggingDirective.Copy;
+        var replaceMetadata = destination.ReplacesMetadata;
         return new CopyObjectRequest
         {
             Bucket = request.Bucket,
@@ -224,20 +233,20 @@ public sealed class CopyOrchestrator
             ForbidOverwrite = request.ForbidOverwrite == true ? true : null,
             CopySourceIfMatch = context.PinnedETag,
             TaggingDirective = replaceTags ? OssDirective.Replace : request.TaggingDirective is null ? null : OssDirective.Copy,
-            Tagging = replaceTags && context.ExpectedTags!.Count > 0 ? context.ExpectedTags.ToString() : null,
-            MetadataDirective = request.MetadataDirective is null ? null : context.MetadataDirective,
-            Metadata = request.Metadata,
-            ContentType = request.ContentType,
-            CacheControl = request.CacheControl,
-            ContentDisposition = request.ContentDisposition,
-            ContentEncoding = request.ContentEncoding,
-            ContentLanguage = request.ContentLanguage,
-            Expires = request.Expires,
-            StorageClass = request.StorageClass,
-            ObjectAcl = request.ObjectAcl,
-            ServerSideEncryption = request.ServerSideEncryption,
-            ServerSideDataEncryption = request.ServerSideDataEncryption,
-            ServerSideEncryptionKeyId = request.ServerSideEncryptionKeyId,
+            Tagging = replaceTags && destination.Tags!.Count > 0 ? destination.Tags.ToString() : null,
+            MetadataDirective = request.MetadataDirective is null ? null : destination.MetadataDirective,
+            Metadata = replaceMetadata ? destination.MetadataForCopyObject() : null,
+            ContentType = replaceMetadata ? destination.ContentType : null,
+            CacheControl = replaceMetadata ? destination.CacheControl : null,
+            ContentDisposition = replaceMetadata ? destination.ContentDisposition : null,
+            ContentEncoding = replaceMetadata ? destination.ContentEncoding : null,
+            ContentLanguage = replaceMetadata ? destination.ContentLanguage : null,
+            Expires = replaceMetadata ? destination.Expires : null,
+            StorageClass = destination.StorageClass,
+            ObjectAcl = destination.ObjectAcl,
+            ServerSideEncryption = destination.ServerSideEncryption,
+            ServerSideDataEncryption = destination.ServerSideDataEncryption,
+            ServerSideEncryptionKeyId = destination.ServerSideEncryptionKeyId,
         };
     }
 
@@ -320,41 +329,32 @@ public sealed class CopyOrchestrator
     }
 
     /// <summary>
-    /// The Initiate request carries what CopyObject's directives would have: OSS does not apply directives to parts,
-    /// so under Copy the source's standard headers, user metadata and tags are re-applied explicitly (as the Go copier
-    /// does), and under Replace the request's own values are used.
+    /// The Initiate request states the whole description: OSS applies no directive to parts, so everything CopyObject
+    /// would have carried over (standard headers, user metadata with the client-side-encryption entries, tags) is
+    /// sent explicitly, as the Go copier does for COPY, and under REPLACE too.
     /// </summary>
     private static InitiateMultipartUploadRequest BuildInitiate(CopyContext context)
     {
         var request = context.Request;
-        var source = context.Source!;
-        var copyMetadata = context.MetadataDirective == OssDirective.Copy;
-        var metadata = new Dictionary<string, string>(
-            copyMetadata ? source.Metadata : request.Metadata ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
-        if (request.RecordSourceETag && context.PinnedETag is { } etag)
-        {
-            metadata[CopyRequestValidator.SourceETagMetadata] = etag;
-        }
-
-        context.ExpectedMetadata = metadata;
+        var destination = context.Destination!;
         return new InitiateMultipartUploadRequest
         {
             Bucket = request.Bucket,
             Key = request.Key,
-            ContentType = copyMetadata ? source.ContentType : request.ContentType,
-            CacheControl = copyMetadata ? source.CacheControl : request.CacheControl,
-            ContentDisposition = copyMetadata ? source.ContentDisposition : request.ContentDisposition,
-            ContentEncoding = copyMetadata ? source.ContentEncoding : request.ContentEncoding,
-            ContentLanguage = copyMetadata ? source.ContentLanguage : request.ContentLanguage,
-            Expires = copyMetadata ? source.Expires : request.Expires,
-            Metadata = metadata.Count == 0 ? null : metadata,
-            Tagging = context.ExpectedTags is { Count: > 0 } tags ? tags.ToString() : null,
+            ContentType = destination.ContentType,
+            CacheControl = destination.CacheControl,
+            ContentDisposition = destination.ContentDisposition,
+            ContentEncoding = destination.ContentEncoding,
+            ContentLanguage = destination.ContentLanguage,
+            Expires = destination.Expires,
+            Metadata = destination.Metadata.Count == 0 ? null : destination.Metadata,
+            Tagging = destination.Tags is { Count: > 0 } tags ? tags.ToString() : null,
             ForbidOverwrite = request.ForbidOverwrite == true ? true : null,
-            ObjectAcl = request.ObjectAcl,
-            StorageClass = request.StorageClass,
-            ServerSideEncryption = request.ServerSideEncryption,
-            ServerSideDataEncryption = request.ServerSideDataEncryption,
-            ServerSideEncryptionKeyId = request.ServerSideEncryptionKeyId,
+            ObjectAcl = destination.ObjectAcl,
+            StorageClass = destination.StorageClass,
+            ServerSideEncryption = destination.ServerSideEncryption,
+            ServerSideDataEncryption = destination.ServerSideDataEncryption,
+            ServerSideEncryptionKeyId = destination.ServerSideEncryptionKeyId,
         };
     }
 

@@ -148,6 +148,11 @@ public static class CopyRequestValidator
             {
                 errors.Add(new(nameof(CopyRequest.Metadata), $"'{name}' is not a valid metadata name: letters, digits and '-' only."));
             }
+            else if (ClientSideEncryptionMetadata.IsClientSideEncryption(name))
+            {
+                // It describes the source's ciphertext, which a copy keeps byte for byte: the engine carries the source's over.
+                errors.Add(new(nameof(CopyRequest.Metadata), $"'{name}' is client-side-encryption metadata: the copy keeps the source's, and it cannot be set."));
+            }
             else if (request.RecordSourceETag && name.Equals(SourceETagMetadata, StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add(new(nameof(CopyRequest.Metadata), $"'{name}' is written by the engine when RecordSourceETag is set."));

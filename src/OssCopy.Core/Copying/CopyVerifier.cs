@@ -59,10 +59,12 @@ internal static class CopyVerifier
 
         if (level == CopyVerification.Full && destination is not null)
         {
-            CompareMetadata(context, destination, errors);
-            CompareHeaders(context, destination, errors);
-            CompareClassAndEncryption(context.Request, destination, errors);
-            await CompareTagsAsync(client, context, copied, destination, errors, cancellationToken);
+            // The same description the copy requests were made from: what was asked is what is checked.
+            var expected = context.Destination!;
+            CompareMetadata(expected, destination, errors);
+            CompareHeaders(expected, destination, errors);
+            CompareClassAndEncryption(expected, destination, errors);
+            await CompareTagsAsync(client, context, expected, copied, destination, errors, cancellationToken);
         }
 
         return Result(context, copied, destination, errors);
@@ -125,12 +127,10 @@ internal static class CopyVerifier
         }
     }
 
-    private static void CompareMetadata(CopyContext context, OssObjectProperties destination, List<string> errors)
+    private static void CompareMetadata(DestinationDescription expected, OssObjectProperties destination, List<string> errors)
     {
-        var expected = context.ExpectedMetadata
-                       ?? (context.MetadataDirective == OssDirective.Copy ? context.Source!.Metadata : context.Request.Metadata ?? new Dictionary<string, string>());
         var actual = destination.Metadata;
-        foreach (var (name, value) in expected)
+        foreach (var (name, value) in expected.Metadata)
         {
             if (!actual.TryGetValue(name, out var got))
             {
@@ -142,37 +142,39 @@ internal static class CopyVerifier
             }
         }
 
-        var expectedNames = new HashSet<string>(expected.Keys, StringComparer.OrdinalIgnoreCase);
-        foreach (var name in actual.Keys.Where(n => !expectedNames.Contains(n)).Order(StringComparer.Ordinal))
+        foreach (var name in actual.Keys.Where(n => !expected.Metadata.ContainsKey(n)).Order(StringComparer.Ordinal))
         {
             errors.Add($"metadata '{name}': not expected, destination has '{actual[name]}'");
         }
     }
 
-    private static void CompareHeaders(CopyContext context, OssObjectProperties destination, List<string> errors)
+    private static void CompareHeaders(DestinationDescription expected, OssObjectProperties destination, List<string> errors)
     {
-        var request = context.Request;
-        var source = context.Source!;
-        var copy = context.MetadataDirective == OssDirective.Copy;
-        Compare(errors, "Content-Type", copy ? source.ContentType : request.ContentType, destination.ContentType);
-        Compare(errors, "Cache-Control", copy ? source.CacheControl : request.CacheControl, destination.CacheControl);
-        Compare(errors, "Content-Disposition", copy ? source.ContentDisposition : request.ContentDisposition, destination.ContentDisposition);
-        Compare(errors, "Content-Encoding", copy ? source.ContentEncoding : request.ContentEncoding, destination.ContentEncoding);
-        Compare(errors, "Content-Language", copy ? source.ContentLanguage : request.ContentLanguage, destination.ContentLanguage);
-        var expires = copy ? source.Expires : request.Expires;
-        if (expires is not null && !SameTime(expires, destination.Expires))
+        // Content-Type is unknown only when the source was not HEADed and the request named none; OSS then chose.
+        if (expected.ContentType is not null)
         {
-            errors.Add($"Expires: expected '{expires}', destination has '{destination.Expires}'");
+            Compare(errors, "Content-Type", expected.ContentType, destination.ContentType);
+        }
+
+        // The others are exact both ways: a header the description leaves out must be absent, or a REPLACE did not replace it.
+        Compare(errors, "Cache-Control", expected.CacheControl, destination.CacheControl);
+        Compare(errors, "Content-Disposition", expected.ContentDisposition, destination.ContentDisposition);
+        Compare(errors, "Content-Encoding", expected.ContentEncoding, destination.ContentEncoding);
+        Compare(errors, "Content-Language", expected.ContentLanguage, destination.ContentLanguage);
+        if (expected.Expires is null ? destination.Expires is not null : !SameTime(expected.Expires, destination.Expires))
+        {
+            errors.Add($"Expires: expected {Quoted(expected.Expires)}, destination has {Quoted(destination.Expires)}");
         }
 
         static void Compare(List<string> errors, string name, string? expected, string? actual)
         {
-            // Only what was promised is checked: OSS fills in defaults (a Content-Type) that nobody asked for.
-            if (expected is not null && !string.Equals(expected, actual, StringComparison.Ordinal))
+            if (!string.Equals(expected, actual, StringComparison.Ordinal))
             {
-                errors.Add($"{name}: expected '{expected}', destination has '{actual}'");
+                errors.Add($"{name}: expected {Quoted(expected)}, destination has {Quoted(actual)}");
             }
         }
+
+        static string Quoted(string? value) => value is null ? "none" : $"'{value}'";
     }
 
     private static bool SameTime(string expected, string? actual)
@@ -189,28 +191,28 @@ internal static class CopyVerifier
             : string.Equals(expected, actual, StringComparison.Ordinal);
     }
 
-    private static void CompareClassAndEncryption(CopyRequest request, OssObjectProperties destination, List<string> errors)
+    private static void CompareClassAndEncryption(DestinationDescription expected, OssObjectProperties destination, List<string> errors)
     {
-        if (request.StorageClass is { } storageClass && !storageClass.Equals(destination.StorageClass, StringComparison.OrdinalIgnoreCase))
+        if (expected.StorageClass is { } storageClass && !storageClass.Equals(destination.StorageClass, StringComparison.OrdinalIgnoreCase))
         {
             errors.Add($"storage class: expected {storageClass}, destination has {destination.StorageClass ?? "(none)"}");
         }
 
-        if (request.ServerSideEncryption is { } sse && !sse.Equals(destination.Encryption.ServerSideEncryption, StringComparison.OrdinalIgnoreCase))
+        if (expected.ServerSideEncryption is { } sse && !sse.Equals(destination.Encryption.ServerSideEncryption, StringComparison.OrdinalIgnoreCase))
         {
             errors.Add($"server-side encryption: expected {sse}, destination has {destination.Encryption.ServerSideEncryption ?? "(none)"}");
         }
 
-        if (request.ServerSideEncryptionKeyId is { } keyId && keyId != destination.Encryption.KeyId)
+        if (expected.ServerSideEncryptionKeyId is { } keyId && keyId != destination.Encryption.KeyId)
         {
             errors.Add($"KMS key id: expected {keyId}, destination has {destination.Encryption.KeyId ?? "(none)"}");
         }
     }
 
-    private static async Task CompareTagsAsync(
-        IOssClient client, CopyContext context, CopiedObject copied, OssObjectProperties destination, List<string> errors, CancellationToken cancellationToken)
+    private static async Task CompareTagsAsync(IOssClient client, CopyContext context, DestinationDescription description, CopiedObject copied,
+        OssObjectProperties destination, List<string> errors, CancellationToken cancellationToken)
     {
-        if (context.ExpectedTags is not { } expected)
+        if (description.Tags is not { } expected)
         {
             return;
         }
