@@ -11,7 +11,7 @@ using OssCopy.Oss.Models;
 namespace OssCopy.Core.IntegrationTests;
 
 /// <summary>An in-process LocalOss (in memory, free port) and engine clients pointed at it.</summary>
-public sealed class LocalOssFixture : IAsyncLifetime
+public class LocalOssFixture : IAsyncLifetime
 {
     public const string FarRegion = "cn-shanghai";
     private static int _buckets;
@@ -24,11 +24,17 @@ public sealed class LocalOssFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var options = new LocalOssOptions { Port = 0, DataDirectory = null };
+        Configure(options);
         Server = await LocalOssServer.StartAsync(options);
         Admin = Client();
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    /// <summary>Options of the in-process LocalOss a derived fixture changes (a restore delay, say).</summary>
+    protected virtual void Configure(LocalOssOptions options)
+    {
+    }
 
     public static StaticCredentialsProvider Credentials =>
         new(new OssCredentials(LocalOssOptions.DefaultAccessKeyId, LocalOssOptions.DefaultAccessKeySecret));
