@@ -15,13 +15,17 @@ namespace OssCopy.Cli;
 
 /// <summary>
 /// <c>osscopy</c>: <c>copy</c> one object or run a <c>backup</c> plan through the engine. Exit codes: 0 all done,
-/// 1 some objects (or the run) failed, 2 bad usage or bad input (reported before any OSS request).
+/// 1 some objects (or the run) failed, 2 bad usage or bad input (reported before any OSS request), 3 nothing failed
+/// but archived sources are still being restored (run again once they are).
 /// </summary>
 public sealed class CliApp(CliEnvironment env)
 {
     public const int Success = 0;
     public const int SomeFailed = 1;
     public const int BadUsage = 2;
+
+    /// <summary>Nothing failed, but archived sources are being restored: the copy or backup is not complete yet.</summary>
+    public const int Restoring = 3;
 
     private readonly CliEnvironment _env = env ?? throw new ArgumentNullException(nameof(env));
 
@@ -91,11 +95,12 @@ public sealed class CliApp(CliEnvironment env)
             Description = "full (default: HEAD and compare size, CRC-64, metadata, tags), crc (the copy answer's CRC-64) or etag (the answer's ETag is the one the copy was pinned to).",
         };
         var json = new Option<bool>("--json") { Description = "Print the outcome as JSON." };
+        var (archived, restoreDays, restoreTier) = ArchivedOptions();
 
         var command = new Command("copy", "Copy one object (CopyObject, or a multipart copy for sources of 5 GiB or more), pinned to the source's ETag and verified.")
         {
             region, bucket, key, sourceBucket, sourceKey, endpoint, forbid, tagging, taggingDirective, versionId, metadataDirective, metadata, contentType,
-            storageClass, acl, sse, sseKeyId, sseData, pathStyle, signature, verify, json,
+            storageClass, acl, sse, sseKeyId, sseData, pathStyle, signature, verify, json, archived, restoreDays, restoreTier,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -134,6 +139,9 @@ public sealed class CliApp(CliEnvironment env)
                 ServerSideEncryption = parse.GetValue(sse),
                 ServerSideEncryptionKeyId = parse.GetValue(sseKeyId),
                 ServerSideDataEncryption = parse.GetValue(sseData),
+                Archived = parse.GetValue(archived),
+                RestoreDays = parse.GetValue(restoreDays),
+                RestoreTier = parse.GetValue(restoreTier),
             };
             var connection = new PlanConnection
             {
@@ -164,9 +172,11 @@ public sealed class CliApp(CliEnvironment env)
             Description = "Overrides the plan's verification: etag (default: the copy answer's ETag is the listed one the copy was pinned to), crc (the answer's CRC-64 against a HEAD of the source) or full (also HEAD the destination: metadata, headers, tags).",
         };
 
+        var (archived, restoreDays, restoreTier) = ArchivedOptions();
+
         var command = new Command("backup", "Run a backup plan: copy what is missing or changed, never delete, resume where a stopped run left off.")
         {
-            plan, dryRun, parallel, reportPath, stateDir, restart, fullReconcile, region, endpoint, pathStyle, verify,
+            plan, dryRun, parallel, reportPath, stateDir, restart, fullReconcile, region, endpoint, pathStyle, verify, archived, restoreDays, restoreTier,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -183,7 +193,8 @@ public sealed class CliApp(CliEnvironment env)
             return await BackupAsync(new BackupArguments(
                 parse.GetValue(plan)!, parse.GetValue(dryRun), parse.GetValue(parallel), parse.GetValue(reportPath), parse.GetValue(stateDir), parse.GetValue(restart),
                 parse.GetValue(fullReconcile), parse.GetValue(region), parse.GetValue(endpoint), parse.GetValue(pathStyle),
-                parse.GetValue(verify) is null ? null : verification), cancellationToken);
+                parse.GetValue(verify) is null ? null : verification,
+                new ArchivedOverrides(parse.GetValue(archived), parse.GetValue(restoreDays), parse.GetValue(restoreTier))), cancellationToken);
         });
         return command;
     }
@@ -209,7 +220,12 @@ public sealed class CliApp(CliEnvironment env)
             await OutcomePrinter.PrintAsync(_env.Out, _env.Error, outcome);
         }
 
-        return outcome.Succeeded ? Success : SomeFailed;
+        return outcome.Status switch
+        {
+            CopyStatus.Copied or CopyStatus.Skipped => Success,
+            CopyStatus.Restoring => Restoring,
+            _ => SomeFailed,
+        };
     }
 
     private async Task<int> BackupAsync(BackupArguments args, CancellationToken cancellationToken)
@@ -226,6 +242,11 @@ public sealed class CliApp(CliEnvironment env)
         catch (CopyValidationException ex)
         {
             return await UsageAsync(ex.Errors.Select(e => $"{args.Plan.Name}: {e.Field}: {e.Message}").ToArray());
+        }
+
+        if (ApplyArchivedOverrides(plan, args.Archived) is { Length: > 0 } overrideErrors)
+        {
+            return await UsageAsync(overrideErrors);
         }
 
         var connection = new PlanConnection
@@ -262,7 +283,7 @@ public sealed class CliApp(CliEnvironment env)
                 Verification = args.Verification,
             }, cancellationToken));
             SummaryPrinter.Print(_env.Console, report, args.Report?.FullName);
-            return report.HasFailures ? SomeFailed : Success;
+            return report.HasFailures ? SomeFailed : report.HasRestoring ? Restoring : Success;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -353,5 +374,41 @@ public sealed class CliApp(CliEnvironment env)
 
     private sealed record BackupArguments(
         FileInfo Plan, bool DryRun, int? Parallel, FileInfo? Report, DirectoryInfo? StateDir, bool Restart, bool FullReconcile, string? Region, string? Endpoint,
-        bool PathStyle, CopyVerification? Verification);
+        bool PathStyle, CopyVerification? Verification, ArchivedOverrides Archived);
+
+    /// <summary>The archived-source flags, shared by <c>copy</c> and <c>backup</c>.</summary>
+    private static (Option<string?> Archived, Option<int?> RestoreDays, Option<string?> RestoreTier) ArchivedOptions() =>
+    (
+        new Option<string?>("--archived")
+        {
+            Description = "Archived sources (Archive, ColdArchive, DeepColdArchive) that are not restored: fail (default: OSS refuses the copy, 403 " +
+                          "InvalidObjectState), skip (nothing sent, reported Skipped) or restore (RestoreObject, reported Restoring, exit 3; run again once restored).",
+        },
+        new Option<int?>("--restore-days") { Description = "With --archived restore: days the restored copy stays readable (default 1; Archive at most 7)." },
+        new Option<string?>("--restore-tier") { Description = "With --archived restore: Expedited, Standard or Bulk (ColdArchive and DeepColdArchive only)." });
+
+    /// <summary>Puts <c>--archived</c>, <c>--restore-days</c> and <c>--restore-tier</c> over the plan's options, then checks them as the plan is checked.</summary>
+    private static string[] ApplyArchivedOverrides(BackupPlan plan, ArchivedOverrides overrides)
+    {
+        if (overrides.Archived is null && overrides.RestoreDays is null && overrides.RestoreTier is null)
+        {
+            return [];
+        }
+
+        plan.Options ??= new BackupCopyOptions();
+        plan.Options.Archived = overrides.Archived ?? plan.Options.Archived;
+        plan.Options.RestoreDays = overrides.RestoreDays ?? plan.Options.RestoreDays;
+        plan.Options.RestoreTier = overrides.RestoreTier ?? plan.Options.RestoreTier;
+        return BackupPlanLoader.Validate(plan)
+            .Select(e => e.Field switch
+            {
+                "options.archived" when overrides.Archived is not null => $"--archived: {e.Message}",
+                "options.restoreDays" when overrides.RestoreDays is not null => $"--restore-days: {e.Message}",
+                "options.restoreTier" when overrides.RestoreTier is not null => $"--restore-tier: {e.Message}",
+                _ => $"{e.Field}: {e.Message}",
+            })
+            .ToArray();
+    }
+
+    private sealed record ArchivedOverrides(string? Archived, int? RestoreDays, string? RestoreTier);
 }

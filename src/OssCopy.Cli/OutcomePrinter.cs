@@ -24,6 +24,23 @@ internal static class OutcomePrinter
             return;
         }
 
+        if (outcome.Status == CopyStatus.Restoring)
+        {
+            var how = outcome.RestoreRequested
+                ? $"restore requested (HTTP {outcome.StatusCode.ToString(CultureInfo.InvariantCulture)}, request id: {Value(outcome.RequestId)})"
+                : $"a restore is already under way (x-oss-restore: {Value(outcome.SourceRestore)})";
+            await output.WriteLineAsync(
+                $"restoring oss://{outcome.SourceBucket}/{outcome.SourceKey} ({outcome.SourceStorageClass}): {how}; nothing was copied, run the same copy again once it is restored");
+            return;
+        }
+
+        if (outcome.Status == CopyStatus.Skipped)
+        {
+            await output.WriteLineAsync(
+                $"skipped oss://{outcome.SourceBucket}/{outcome.SourceKey}: {outcome.SkipReason} ({outcome.SourceStorageClass}, not restored); nothing was sent");
+            return;
+        }
+
         var what = outcome.Status == CopyStatus.SourceChanged ? "the source changed while it was copied; nothing was copied" : "copy failed";
         await error.WriteLineAsync($"{what}: {outcome.Error}");
     }

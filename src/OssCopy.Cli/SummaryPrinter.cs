@@ -28,6 +28,16 @@ internal static class SummaryPrinter
         table.AddRow("unchanged", N(t.Unchanged), Sizes.Format(t.UnchangedBytes));
         table.AddRow("failed", N(t.Failed), string.Empty);
         table.AddRow("source changed during the run", N(t.SourceChanged), string.Empty);
+        if (t.Restoring > 0)
+        {
+            table.AddRow("restoring (archived; run again once restored)", N(t.Restoring), string.Empty);
+        }
+
+        if (t.Skipped > 0)
+        {
+            table.AddRow("skipped (archived, not restored)", N(t.Skipped), string.Empty);
+        }
+
         table.AddRow("excluded by patterns", N(t.Excluded), string.Empty);
         table.AddRow(report.RangesTrusted > 0 ? "only in the destination (kept; listed ranges only)" : "only in the destination (kept)", N(t.ExtraInDestination), string.Empty);
         table.AddRow("verification of each copy", report.Verification.ToString(), string.Empty);

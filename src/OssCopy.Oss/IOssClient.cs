@@ -48,6 +48,9 @@ public interface IOssClient
 
     Task<OssEmptyResult> AbortMultipartUploadAsync(AbortMultipartUploadRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Starts (202) or extends (200) the restore of an archived object; 409 RestoreAlreadyInProgress while one runs.</summary>
+    Task<RestoreObjectResult> RestoreObjectAsync(RestoreObjectRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>A presigned GET URL, signed locally (no request is sent).</summary>
     ValueTask<PresignResult> PresignGetObjectAsync(PresignGetObjectRequest request, CancellationToken cancellationToken = default);
 }

@@ -56,6 +56,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         return keys;
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task A_backup_copies_everything_and_a_rerun_with_nothing_changed_only_lists()
     {
@@ -83,6 +84,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         Assert.Equal((1, 0), (second.RangesTrusted, second.RangesCompared));
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task With_the_sync_manifest_a_rerun_lists_only_the_source_and_the_destination_only_around_changes()
     {
@@ -145,6 +147,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         Assert.Equal(new Dictionary<string, long> { ["ListObjectsV2"] = 6 }, oss.Server.Counters.Snapshot().Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value));
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task A_rerun_after_changes_copies_only_what_changed_and_never_deletes()
     {
@@ -164,6 +167,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         Assert.Equal("keep me"u8.ToArray(), await oss.GetAsync(destination, "backup/only-in-backup.txt"));
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task A_run_cancelled_midway_resumes_and_no_object_is_copied_twice_or_lost()
     {
@@ -219,6 +223,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         Assert.Null(await reopened.LoadCheckpointAsync(plan.Name, CancellationToken.None));
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task Throttling_by_LocalOss_lowers_concurrency_and_every_object_still_arrives()
     {
@@ -240,6 +245,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         }
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task A_dry_run_makes_no_copy_and_its_report_says_what_would_be_copied()
     {
@@ -279,6 +285,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         Assert.False(string.IsNullOrEmpty(failure.RequestId));
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task A_plan_verifies_by_the_pinned_ETag_by_default_one_request_per_object_and_LocalOss_keeps_the_ETag()
     {
@@ -301,6 +308,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         }
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task A_plan_asking_for_full_verification_heads_source_and_destination_of_every_copy()
     {
@@ -317,6 +325,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         Assert.Equal(CopyVerification.Full, report.Verification);
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task Throttled_attempts_the_client_retries_still_lower_the_concurrency()
     {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using LocalOss;
 using OssCopy.Cli;
 
 namespace OssCopy.Core.IntegrationTests;
@@ -17,8 +16,8 @@ public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<Loc
             Out = env.Out, Error = env.Error, Console = env.Console,
             GetVariable = name => name switch
             {
-                "OSS_ACCESS_KEY_ID" => LocalOssOptions.DefaultAccessKeyId,
-                "OSS_ACCESS_KEY_SECRET" => LocalOssOptions.DefaultAccessKeySecret,
+                "OSS_ACCESS_KEY_ID" => LocalOssFixture.AccessKeyId,
+                "OSS_ACCESS_KEY_SECRET" => LocalOssFixture.AccessKeySecret,
                 _ => null,
             },
         });
@@ -32,7 +31,7 @@ public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<Loc
         var bucket = await oss.NewBucketAsync();
         await oss.PutAsync(bucket, "src dir/a+b.txt", "hello osscopy"u8.ToArray());
 
-        var (code, output, error) = await RunAsync("copy", "--region", "cn-hangzhou", "--endpoint", oss.Server.BaseAddress.ToString(), "--bucket", bucket,
+        var (code, output, error) = await RunAsync("copy", "--region", LocalOssFixture.Region, "--endpoint", oss.Endpoint, "--bucket", bucket,
             "--key", "dst/a+b.txt", "--source_bucket", bucket, "--source_key", "src dir/a+b.txt", "--tagging", "Backup=yes", "--tagging-directive", "Replace");
 
         Assert.True(code == 0, error);
@@ -48,13 +47,14 @@ public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<Loc
         await oss.PutAsync(bucket, "a", "1"u8.ToArray());
         await oss.PutAsync(bucket, "b", "2"u8.ToArray());
 
-        var (code, _, error) = await RunAsync("copy", "--region", "cn-hangzhou", "--endpoint", oss.Server.BaseAddress.ToString(), "--bucket", bucket,
+        var (code, _, error) = await RunAsync("copy", "--region", LocalOssFixture.Region, "--endpoint", oss.Endpoint, "--bucket", bucket,
             "--key", "b", "--source-bucket", bucket, "--source-key", "a", "--forbid-overwrite");
 
         Assert.Equal(1, code);
         Assert.Contains("FileAlreadyExists (HTTP 409)", error, StringComparison.Ordinal);
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task Backup_twice_copies_everything_then_nothing_and_leaves_reports()
     {
@@ -74,7 +74,7 @@ public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<Loc
               "source": { "bucket": "{{source}}", "prefix": "photos/" },
               "destination": { "bucket": "{{destination}}", "prefix": "photos-backup/" },
               "tagRules": [ { "prefix": "0/", "action": "Replace", "tagging": "Backup={plan}&Date={date}" } ],
-              "oss": { "region": "cn-hangzhou", "endpoint": "{{oss.Server.BaseAddress}}", "usePathStyle": true }
+              "oss": { "region": "{{LocalOssFixture.Region}}", "endpoint": "{{oss.Endpoint}}", "usePathStyle": {{(LocalOssFixture.UsePathStyle ? "true" : "false")}} }
             }
             """);
 
@@ -103,13 +103,14 @@ public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<Loc
 
         // --endpoint points the plan at what might be another server: the ranges found in sync elsewhere are not trusted.
         oss.Server.Counters.Reset();
-        var elsewhere = oss.Server.BaseAddress.ToString().Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        var elsewhere = oss.Endpoint.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
         var fourth = await RunAsync("backup", "--plan", plan, "--endpoint", elsewhere, "--state-dir", Path.Combine(dir, "state"));
 
         Assert.True(fourth.Code == 0, fourth.Error + fourth.Out);
         Assert.Equal(new Dictionary<string, long> { ["ListObjectsV2"] = 2 }, Listed());
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Theory]
     [InlineData(null, 0)]
     [InlineData("full", 2)]
@@ -132,7 +133,7 @@ public sealed class CliIntegrationTests(LocalOssFixture oss) : IClassFixture<Loc
               "source": { "bucket": "{{source}}", "prefix": "v/" },
               "destination": { "bucket": "{{destination}}", "prefix": "v/" },
               "options": { "verification": "Crc" },
-              "oss": { "region": "cn-hangzhou", "endpoint": "{{oss.Server.BaseAddress}}", "usePathStyle": true }
+              "oss": { "region": "{{LocalOssFixture.Region}}", "endpoint": "{{oss.Endpoint}}", "usePathStyle": {{(LocalOssFixture.UsePathStyle ? "true" : "false")}} }
             }
             """);
         string[] args = ["backup", "--plan", plan, "--state-dir", Path.Combine(dir, "state")];

@@ -79,6 +79,7 @@ public sealed class CopyIntegrationTests(LocalOssFixture oss) : IClassFixture<Lo
         Assert.Equal(data, await oss.GetAsync(bucket, "copy/" + key));
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task Large_sources_go_through_parts_and_keep_headers_metadata_tags_and_CRC()
     {
@@ -145,6 +146,7 @@ public sealed class CopyIntegrationTests(LocalOssFixture oss) : IClassFixture<Lo
         Assert.Equal("old"u8.ToArray(), await oss.GetAsync(bucket, "dst.txt"));
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task A_forbid_overwrite_refused_at_initiate_sends_no_parts()
     {
@@ -161,6 +163,7 @@ public sealed class CopyIntegrationTests(LocalOssFixture oss) : IClassFixture<Lo
         Assert.Equal("x"u8.ToArray(), await oss.GetAsync(bucket, "taken.bin"));
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task A_multipart_copy_refused_at_complete_is_aborted_so_no_upload_is_left_behind()
     {
@@ -187,6 +190,7 @@ public sealed class CopyIntegrationTests(LocalOssFixture oss) : IClassFixture<Lo
         Assert.Equal("x"u8.ToArray(), await oss.GetAsync(bucket, "taken.bin"));
     }
 
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
     public async Task Buckets_in_different_regions_are_refused_before_any_object_request()
     {

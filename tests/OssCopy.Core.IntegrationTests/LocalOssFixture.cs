@@ -10,32 +10,106 @@ using OssCopy.Oss.Models;
 
 namespace OssCopy.Core.IntegrationTests;
 
-/// <summary>An in-process LocalOss (in memory, free port) and engine clients pointed at it.</summary>
-public sealed class LocalOssFixture : IAsyncLifetime
+/// <summary>
+/// The backend the engine and CLI integration tests run against, chosen here and nowhere else: an in-process LocalOss
+/// (in memory, free port) by default; with <c>OSS_TEST_LIVE=1</c> (what <c>scripts/test --live</c> sets) the endpoint,
+/// region and account in <c>OSS_TEST_ENDPOINT</c>, <c>OSS_TEST_REGION</c>, <c>OSS_TEST_ACCESS_KEY_ID</c> and
+/// <c>OSS_TEST_ACCESS_KEY_SECRET</c>, in uniquely named buckets that are emptied and deleted at the end. Tests that
+/// need LocalOss itself (<see cref="Server"/>: counters, faults, a far region, its options) carry
+/// <c>[Trait("Backend", "LocalOssOnly")]</c> and are filtered out of a live run.
+/// </summary>
+public class LocalOssFixture : IAsyncLifetime
 {
     public const string FarRegion = "cn-shanghai";
+
+    /// <summary>The trait of tests that cannot run against a live endpoint.</summary>
+    public const string LocalOssOnly = "LocalOssOnly";
+
     private static int _buckets;
 
-    public LocalOssServer Server { get; private set; } = null!;
+    // A live run's buckets are named for the run, so two runs (or a run and the leftovers of a killed one) never meet.
+    private static readonly string RunToken = Guid.NewGuid().ToString("N")[..8];
+
+    private readonly ConcurrentBag<string> _created = [];
+    private LocalOssServer? _server;
+
+    /// <summary>True when the tests run against <c>OSS_TEST_ENDPOINT</c> instead of an in-process LocalOss.</summary>
+    public static bool IsLive => Environment.GetEnvironmentVariable("OSS_TEST_LIVE") == "1";
+
+    /// <summary>The in-process LocalOss. Live runs have none: a test that needs it is marked <see cref="LocalOssOnly"/>.</summary>
+    public LocalOssServer Server => _server ?? throw new InvalidOperationException(
+        "This test needs the in-process LocalOss (counters, faults, options) and cannot run against a live endpoint: mark it [Trait(\"Backend\", \"LocalOssOnly\")].");
 
     /// <summary>A plain client (setup and checks): its requests count in the server's counters too.</summary>
     public IOssClient Admin { get; private set; } = null!;
 
+    /// <summary>The endpoint the tests talk to, as a CLI user would pass it to <c>--endpoint</c>.</summary>
+    public string Endpoint => IsLive ? Live("OSS_TEST_ENDPOINT") : Server.BaseAddress.ToString();
+
+    public static string Region => IsLive ? Live("OSS_TEST_REGION") : "cn-hangzhou";
+
+    /// <summary>Path-style addressing: LocalOss's default here; a live endpoint gets the client's own choice (forced for IP endpoints).</summary>
+    public static bool UsePathStyle => !IsLive;
+
+    public static string AccessKeyId => IsLive ? Live("OSS_TEST_ACCESS_KEY_ID") : LocalOssOptions.DefaultAccessKeyId;
+
+    public static string AccessKeySecret => IsLive ? Live("OSS_TEST_ACCESS_KEY_SECRET") : LocalOssOptions.DefaultAccessKeySecret;
+
     public async Task InitializeAsync()
     {
-        var options = new LocalOssOptions { Port = 0, DataDirectory = null };
-        Server = await LocalOssServer.StartAsync(options);
+        if (!IsLive)
+        {
+            var options = new LocalOssOptions { Port = 0, DataDirectory = null };
+            Configure(options);
+            _server = await LocalOssServer.StartAsync(options);
+        }
+
         Admin = Client();
     }
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+            return;
+        }
 
-    public static StaticCredentialsProvider Credentials =>
-        new(new OssCredentials(LocalOssOptions.DefaultAccessKeyId, LocalOssOptions.DefaultAccessKeySecret));
+        // Live: every bucket this fixture made is emptied (objects, versions, delete markers, multipart uploads) and deleted.
+        var client = Client();
+        var failures = new List<string>();
+        foreach (var bucket in _created)
+        {
+            try
+            {
+                await client.DeleteBucketWithContentsAsync(bucket);
+            }
+            catch (OssException ex)
+            {
+                failures.Add($"{bucket}: {ex.ErrorCode} (HTTP {ex.StatusCode}) RequestId {ex.RequestId}");
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new InvalidOperationException("Test buckets were left behind: " + string.Join("; ", failures));
+        }
+    }
+
+    /// <summary>Options of the in-process LocalOss a derived fixture changes (a restore delay, say).</summary>
+    protected virtual void Configure(LocalOssOptions options)
+    {
+    }
+
+    private static string Live(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+        ? value
+        : throw new InvalidOperationException($"OSS_TEST_LIVE=1 needs {variable} (scripts/test --live checks it before running).");
+
+    public static StaticCredentialsProvider Credentials => new(new OssCredentials(AccessKeyId, AccessKeySecret));
 
     public OssClientOptions ClientOptions(int maxRetries = 2) => new()
     {
-        Region = "cn-hangzhou", Endpoint = Server.BaseAddress.ToString(), UsePathStyle = true, MaxRetries = maxRetries, RetryBaseDelay = TimeSpan.FromMilliseconds(5),
+        Region = Region, Endpoint = Endpoint, UsePathStyle = UsePathStyle, MaxRetries = maxRetries, RetryBaseDelay = TimeSpan.FromMilliseconds(5),
     };
 
     /// <summary>A client; <paramref name="wrap"/> may put a handler between it and the socket (to watch or tamper with answers).</summary>
@@ -63,8 +137,11 @@ public sealed class LocalOssFixture : IAsyncLifetime
 
     public async Task<string> NewBucketAsync(string prefix = "it", bool versioned = false)
     {
-        var name = $"{prefix}-{Environment.ProcessId}-{Interlocked.Increment(ref _buckets)}";
+        var name = IsLive
+            ? $"osscopy-it-{RunToken}-{prefix}-{Interlocked.Increment(ref _buckets)}"
+            : $"{prefix}-{Environment.ProcessId}-{Interlocked.Increment(ref _buckets)}";
         await Admin.PutBucketAsync(new PutBucketRequest { Bucket = name });
+        _created.Add(name);
         if (versioned)
         {
             await Admin.PutBucketVersioningAsync(name, OssVersioningStatus.Enabled);
@@ -76,6 +153,7 @@ public sealed class LocalOssFixture : IAsyncLifetime
     /// <summary>A bucket in another region: created through a client that signs for that region.</summary>
     public async Task<string> NewFarBucketAsync()
     {
+        _ = Server; // LocalOss only: a live account's other region is not ours to make buckets in.
         var name = $"far-{Environment.ProcessId}-{Interlocked.Increment(ref _buckets)}";
         var options = ClientOptions();
         options.Region = FarRegion;

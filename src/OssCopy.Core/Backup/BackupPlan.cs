@@ -66,6 +66,19 @@ public sealed class BackupCopyOptions
 
     /// <summary>Most copies at once; the runner's default when null.</summary>
     public int? Parallelism { get; set; }
+
+    /// <summary>
+    /// Archived sources that are not restored (Archive, ColdArchive, DeepColdArchive): <c>fail</c> (default: the copy
+    /// fails with OSS's 403 InvalidObjectState), <c>skip</c> (reported Skipped, reason Archived, nothing sent) or
+    /// <c>restore</c> (RestoreObject, reported Restoring; a later run copies it once restored).
+    /// </summary>
+    public string? Archived { get; set; }
+
+    /// <summary>With <c>archived: restore</c>: days the restored copy stays readable (default 1; Archive objects at most 7).</summary>
+    public int? RestoreDays { get; set; }
+
+    /// <summary>With <c>archived: restore</c>: <c>Expedited</c>, <c>Standard</c> or <c>Bulk</c> for ColdArchive and DeepColdArchive sources (never sent for Archive).</summary>
+    public string? RestoreTier { get; set; }
 }
 
 public enum TagAction

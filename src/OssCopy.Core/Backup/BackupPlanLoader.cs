@@ -156,6 +156,32 @@ public static class BackupPlanLoader
         {
             errors.Add(new("options.parallelism", "must be between 1 and 1024."));
         }
+
+        CheckArchived(errors, options);
+    }
+
+    /// <summary>The archived-source options, checked as a copy request would check them, named by their JSON path.</summary>
+    private static void CheckArchived(List<CopyValidationError> errors, BackupCopyOptions options)
+    {
+        var probe = new CopyRequest
+        {
+            Bucket = "probe", Key = "probe", SourceKey = "probe", SourceBucket = "probe-source",
+            Archived = options.Archived, RestoreDays = options.RestoreDays, RestoreTier = options.RestoreTier,
+        };
+        foreach (var error in CopyRequestValidator.Validate(probe))
+        {
+            var path = error.Field switch
+            {
+                nameof(CopyRequest.Archived) => "options.archived",
+                nameof(CopyRequest.RestoreDays) => "options.restoreDays",
+                nameof(CopyRequest.RestoreTier) => "options.restoreTier",
+                _ => null,
+            };
+            if (path is not null)
+            {
+                errors.Add(new(path, error.Message.Replace("Archived Restore", "archived: restore", StringComparison.Ordinal)));
+            }
+        }
     }
 
     private static void CheckRule(List<CopyValidationError> errors, string path, TagRule? rule, TagPlaceholders placeholders)

@@ -351,7 +351,7 @@ public sealed class BackupRunner
                     new CopyLineage(DestinationKey(state, diff), sourceETag, etag, diff.Source.Size, _time.GetUtcNow()), CancellationToken.None);
             }
 
-            if (outcome.Status != CopyStatus.Copied)
+            if (outcome.Status is not (CopyStatus.Copied or CopyStatus.Restoring or CopyStatus.Skipped))
             {
                 CoreLog.ObjectFailed(_logger, state.Plan.Name, diff.Source!.Key, outcome.Error?.ToString() ?? outcome.Status.ToString());
             }
@@ -426,6 +426,10 @@ public sealed class BackupRunner
             ServerSideDataEncryption = options.ServerSideDataEncryption,
             ServerSideEncryptionKeyId = options.ServerSideEncryptionKeyId,
             RecordSourceETag = true,
+            KnownSourceStorageClass = source.StorageClass,
+            Archived = options.Archived,
+            RestoreDays = options.RestoreDays,
+            RestoreTier = options.RestoreTier,
         };
 
         try
@@ -504,9 +508,13 @@ public sealed class BackupRunner
             {
                 CopyStatus.Copied => ReportAction.Copied,
                 CopyStatus.SourceChanged => ReportAction.SourceChanged,
+                CopyStatus.Restoring => ReportAction.Restoring,
+                CopyStatus.Skipped => ReportAction.Skipped,
                 _ => ReportAction.Failed,
             },
-            Reason = reason,
+            Reason = outcome.SkipReason == CopySkipReason.Archived ? ReportReason.Archived : reason,
+            StorageClass = outcome.SourceStorageClass,
+            Restore = outcome.RestoreRequested ? "requested" : outcome.SourceRestore,
             Size = diff.Source.Size,
             SourceETag = diff.Source.ETag,
             Strategy = copied ? outcome.Strategy.ToString() : null,
@@ -530,6 +538,8 @@ public sealed class BackupRunner
         ReportAction.Unchanged => new() { Listed = 1, Unchanged = 1, UnchangedBytes = entry.Size },
         ReportAction.WouldCopy => new() { Listed = 1, WouldCopy = 1, WouldCopyBytes = entry.Size, WouldCopyRequests = entry.Requests ?? 0 },
         ReportAction.SourceChanged => new() { Listed = 1, SourceChanged = 1 },
+        ReportAction.Restoring => new() { Listed = 1, Restoring = 1 },
+        ReportAction.Skipped => new() { Listed = 1, Skipped = 1 },
         _ => new() { Listed = 1, Failed = 1 },
     };
 
@@ -625,14 +635,15 @@ public sealed class BackupRunner
         }
 
         var ranges = diff.Recorded;
-        if (final.Failures.Count >= CopyReport.MaxFailuresKept)
+        if (final.Failures.Count >= CopyReport.MaxFailuresKept || final.Pending.Count >= CopyReport.MaxFailuresKept)
         {
             ranges = [];
         }
-        else if (final.Failures.Count > 0)
+        else if (final.Failures.Count > 0 || final.Pending.Count > 0)
         {
+            // Objects still restoring or skipped as archived are not in the destination: their ranges must be looked at again.
             var prefix = state.Plan.Source.Prefix;
-            var failed = final.Failures.Select(f => f.Key[prefix.Length..]).Order(Utf8Ordinal.Instance).ToList();
+            var failed = final.Failures.Concat(final.Pending).Select(f => f.Key[prefix.Length..]).Order(Utf8Ordinal.Instance).ToList();
             ranges = ranges.Where(r => !ContainsAny(r, failed)).ToList();
         }
 
@@ -696,6 +707,7 @@ public sealed class BackupRunner
     {
         private readonly object _gate = new();
         private readonly List<ReportEntry> _failures = [];
+        private readonly List<ReportEntry> _pending = [];
 
         // Added to in place under the lock: adding records made a new ReportTotals per object.
         private readonly TotalsAccumulator _totals = new();
@@ -772,6 +784,10 @@ public sealed class BackupRunner
                 {
                     _failures.Add(entry);
                 }
+                else if (entry is { Action: ReportAction.Restoring or ReportAction.Skipped } && _pending.Count < CopyReport.MaxFailuresKept)
+                {
+                    _pending.Add(entry);
+                }
             }
         }
 
@@ -817,6 +833,7 @@ public sealed class BackupRunner
                     ConcurrencyDecreases = Limiter.Decreases,
                     LowestConcurrency = Limiter.Lowest,
                     Failures = _failures.ToList(),
+                    Pending = _pending.ToList(),
                 };
             }
         }

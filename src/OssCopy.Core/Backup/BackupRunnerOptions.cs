@@ -195,6 +195,9 @@ public sealed class BackupProgress
             case ReportAction.WouldCopy:
                 Interlocked.Increment(ref _wouldCopy);
                 break;
+            case ReportAction.Restoring or ReportAction.Skipped:
+                // Archived sources left for a later run: neither copied nor failed.
+                break;
             case null:
                 break;
             default:

@@ -12,6 +12,12 @@ public enum ReportAction
     Failed,
     SourceChanged,
     WouldCopy,
+
+    /// <summary>The source is archived and being restored (this run asked for it, or found it under way): copied by a later run.</summary>
+    Restoring,
+
+    /// <summary>Left alone on purpose; <see cref="ReportEntry.Reason"/> says why (<see cref="ReportReason.Archived"/>).</summary>
+    Skipped,
 }
 
 /// <summary>Why an object was (or would be) copied, or was left alone.</summary>
@@ -37,6 +43,9 @@ public enum ReportReason
     /// destination: the destination was not listed there (see <see cref="BackupRunnerOptions.FullReconcileInterval"/>).
     /// </summary>
     InSyncRange,
+
+    /// <summary>The source is archived and not restored, and the plan said to skip such objects.</summary>
+    Archived,
 }
 
 /// <summary>One line of the report's <c>objects</c> array.</summary>
@@ -81,6 +90,12 @@ public sealed record ReportEntry
     public int? Requests { get; init; }
 
     public double? DurationMs { get; init; }
+
+    /// <summary>For an archived source (Restoring, Skipped): its storage class.</summary>
+    public string? StorageClass { get; init; }
+
+    /// <summary>For an archived source: <c>requested</c> when this run sent RestoreObject, else its <c>x-oss-restore</c> as HEAD showed it.</summary>
+    public string? Restore { get; init; }
 }
 
 /// <summary>Counts over a run (and, resumed, over the runs before it).</summary>
@@ -103,6 +118,12 @@ public sealed record ReportTotals
     public long Failed { get; init; }
 
     public long SourceChanged { get; init; }
+
+    /// <summary>Archived sources being restored: not copied by this run (a later one copies them); not failures, but the backup is not complete.</summary>
+    public long Restoring { get; init; }
+
+    /// <summary>Sources left alone on purpose (archived and not restored, with <c>archived: skip</c>).</summary>
+    public long Skipped { get; init; }
 
     public long WouldCopy { get; init; }
 
@@ -139,7 +160,7 @@ public sealed record ReportTotals
 internal sealed class TotalsAccumulator
 {
     private long _listed, _excluded, _copied, _copiedBytes, _unchanged, _unchangedBytes, _failed, _sourceChanged;
-    private long _wouldCopy, _wouldCopyBytes, _wouldCopyRequests, _extraInDestination;
+    private long _wouldCopy, _wouldCopyBytes, _wouldCopyRequests, _extraInDestination, _restoring, _skipped;
 
     public TotalsAccumulator(ReportTotals? initial = null)
     {
@@ -163,6 +184,8 @@ internal sealed class TotalsAccumulator
         _wouldCopyBytes += delta.WouldCopyBytes;
         _wouldCopyRequests += delta.WouldCopyRequests;
         _extraInDestination += delta.ExtraInDestination;
+        _restoring += delta.Restoring;
+        _skipped += delta.Skipped;
     }
 
     public ReportTotals ToTotals() => new()
@@ -179,6 +202,8 @@ internal sealed class TotalsAccumulator
         WouldCopyBytes = _wouldCopyBytes,
         WouldCopyRequests = _wouldCopyRequests,
         ExtraInDestination = _extraInDestination,
+        Restoring = _restoring,
+        Skipped = _skipped,
     };
 }
 
@@ -243,6 +268,17 @@ public sealed record CopyReport
     public IReadOnlyList<ReportEntry> Failures { get; init; } = [];
 
     public const int MaxFailuresKept = 1000;
+
+    /// <summary>
+    /// The first objects left for a later run (<see cref="ReportAction.Restoring"/>, <see cref="ReportAction.Skipped"/>;
+    /// at most <see cref="MaxFailuresKept"/>): the sync manifest never vouches for their ranges, so the next run looks again.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<ReportEntry> Pending { get; init; } = [];
+
+    /// <summary>Objects are still being restored: nothing failed, but the backup is not complete until a later run copies them.</summary>
+    [JsonIgnore]
+    public bool HasRestoring => Totals.Restoring > 0;
 
     [JsonIgnore]
     public bool HasFailures => Totals.Failed > 0 || Totals.SourceChanged > 0;

@@ -31,6 +31,12 @@ public sealed class CountingOssClient(IOssClient inner) : IOssClient
         return _inner.CopyObjectAsync(request, cancellationToken);
     }
 
+    public Task<RestoreObjectResult> RestoreObjectAsync(RestoreObjectRequest request, CancellationToken cancellationToken = default)
+    {
+        Add("RestoreObject");
+        return _inner.RestoreObjectAsync(request, cancellationToken);
+    }
+
     public Task<PutObjectResult> PutObjectAsync(PutObjectRequest request, CancellationToken cancellationToken = default)
     {
         Add("PutObject");

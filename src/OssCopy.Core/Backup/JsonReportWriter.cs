@@ -182,6 +182,8 @@ internal static class ReportEntryJson
     private static readonly JsonEncodedText Ec = JsonEncodedText.Encode("ec");
     private static readonly JsonEncodedText Requests = JsonEncodedText.Encode("requests");
     private static readonly JsonEncodedText DurationMs = JsonEncodedText.Encode("durationMs");
+    private static readonly JsonEncodedText StorageClass = JsonEncodedText.Encode("storageClass");
+    private static readonly JsonEncodedText Restore = JsonEncodedText.Encode("restore");
 
     private static readonly JsonEncodedText[] Actions = Names<ReportAction>();
     private static readonly JsonEncodedText[] Reasons = Names<ReportReason>();
@@ -239,6 +241,9 @@ internal static class ReportEntryJson
         {
             writer.WriteNumber(DurationMs, durationMs);
         }
+
+        WriteString(writer, StorageClass, entry.StorageClass);
+        WriteString(writer, Restore, entry.Restore);
 
         writer.WriteEndObject();
     }

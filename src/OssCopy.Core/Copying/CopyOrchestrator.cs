@@ -79,6 +79,9 @@ public sealed class CopyOrchestrator
             case CopyStatus.SourceChanged:
                 CoreLog.SourceChanged(_logger, outcome.SourceBucket, outcome.SourceKey, outcome.SourceETag);
                 break;
+            case CopyStatus.Restoring or CopyStatus.Skipped:
+                // Logged where it was decided (ArchivedSources), with the storage class and restore state.
+                break;
             default:
                 CoreLog.Failed(_logger, outcome.SourceBucket, outcome.SourceKey, outcome.Bucket, outcome.Key, outcome.Error?.Code ?? "Unknown", outcome.Error?.StatusCode ?? 0, outcome.Error?.RequestId);
                 break;
@@ -99,7 +102,7 @@ public sealed class CopyOrchestrator
             }
         }
 
-        if (CanSkipSourceHead(request) is { } listed)
+        if (!ArchivedSources.MustHead(request) && CanSkipSourceHead(request) is { } listed)
         {
             // What the listing said is all a single, ETag-verified copy needs; the pin makes OSS check it is still true.
             context.Source = listed;
@@ -118,6 +121,11 @@ public sealed class CopyOrchestrator
                 return context.Outcome(CopyStatus.SourceChanged, new CopyError(0, OssErrorCodes.PreconditionFailed,
                     $"The source's ETag is {head.Properties.ETag}, not the expected {expected}.", head.RequestId, null));
             }
+
+            if (await ArchivedSources.CheckAsync(_client, _logger, context, head, cancellationToken) is { } archived)
+            {
+                return archived;
+            }
         }
 
         var multipart = context.Source.ContentLength >= _options.MultipartThreshold;
@@ -134,9 +142,19 @@ public sealed class CopyOrchestrator
             multipart ? CopyStrategy.Multipart : CopyStrategy.SingleCopy, context.PinnedETag);
 
         // The single copy is awaited here rather than in a method of its own: one async frame (and its box) less per object.
-        var copied = multipart
-            ? await MultipartCopyAsync(context, cancellationToken)
-            : Copied(await _client.CopyObjectAsync(SingleCopyRequest(context), cancellationToken));
+        CopiedObject copied;
+        try
+        {
+            copied = multipart
+                ? await MultipartCopyAsync(context, cancellationToken)
+                : Copied(await _client.CopyObjectAsync(SingleCopyRequest(context), cancellationToken));
+        }
+        catch (OssException ex) when (ex.ErrorCode == OssRestore.InvalidObjectState && ArchivedSources.Handles(request))
+        {
+            // Frozen after all (the listing said another class, or the restore expired since the HEAD): skip or restore as asked.
+            return await ArchivedSources.OnFrozenAsync(_client, _logger, context, cancellationToken);
+        }
+
         return await CopyVerifier.VerifyAsync(_client, _options.Verification, context, copied, cancellationToken);
     }
 

@@ -16,6 +16,22 @@ public enum CopyStatus
 
     /// <summary>OSS refused or the copy could not be made; <see cref="CopyOutcome.Error"/> says why.</summary>
     Failed,
+
+    /// <summary>
+    /// The source is archived and being restored (this copy asked for it, or found it under way): nothing was
+    /// copied; copy again once the restore is done. Not a failure, not done either.
+    /// </summary>
+    Restoring,
+
+    /// <summary>Nothing was sent, on purpose; <see cref="CopyOutcome.SkipReason"/> says why.</summary>
+    Skipped,
+}
+
+/// <summary>Why a copy was <see cref="CopyStatus.Skipped"/>.</summary>
+public enum CopySkipReason
+{
+    /// <summary>The source is archived and not restored, and the request said <see cref="ArchivedSourceAction.Skip"/>.</summary>
+    Archived,
 }
 
 /// <summary>How the engine copied.</summary>
@@ -110,6 +126,18 @@ public sealed record CopyOutcome
     public CopyError? Error { get; init; }
 
     public TimeSpan Duration { get; init; }
+
+    /// <summary>Why nothing was sent, for <see cref="CopyStatus.Skipped"/>.</summary>
+    public CopySkipReason? SkipReason { get; init; }
+
+    /// <summary>The source's storage class as HEAD (or the listing) reported it, when the engine had to look at it (archived sources).</summary>
+    public string? SourceStorageClass { get; init; }
+
+    /// <summary>The source's <c>x-oss-restore</c> as HEAD showed it (archived sources).</summary>
+    public string? SourceRestore { get; init; }
+
+    /// <summary>True when this copy sent RestoreObject (<see cref="CopyStatus.Restoring"/>): <see cref="StatusCode"/> and <see cref="RequestId"/> are its answer's.</summary>
+    public bool RestoreRequested { get; init; }
 
     public bool Succeeded => Status == CopyStatus.Copied;
 }

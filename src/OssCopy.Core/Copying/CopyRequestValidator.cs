@@ -46,6 +46,7 @@ public static class CopyRequestValidator
 
         ValidateTagging(request, errors);
         ValidateMetadata(request, errors);
+        ValidateArchived(request, errors);
 
         Check(errors, nameof(CopyRequest.StorageClass), request, static r => OssStorageClass.Normalize(r.StorageClass, nameof(CopyRequest.StorageClass)));
         Check(errors, nameof(CopyRequest.ObjectAcl), request, static r => OssObjectAcl.Normalize(r.ObjectAcl, nameof(CopyRequest.ObjectAcl)));
@@ -169,6 +170,34 @@ public static class CopyRequestValidator
         if (total > MaxMetadataBytes)
         {
             errors.Add(new(nameof(CopyRequest.Metadata), $"is {total} bytes; OSS allows at most {MaxMetadataBytes} of user metadata."));
+        }
+    }
+
+    /// <summary>The most days OSS keeps a restored object readable (Cold and Deep Cold Archive; Archive: 7).</summary>
+    public const int MaxRestoreDays = 365;
+
+    private static void ValidateArchived(CopyRequest request, List<CopyValidationError> errors)
+    {
+        var action = Check(errors, nameof(CopyRequest.Archived), request, static r => ArchivedSourceAction.Normalize(r.Archived, nameof(CopyRequest.Archived)));
+        // KnownSourceStorageClass is not checked: it is what a listing said, and a class OSS adds later must not fail the copy.
+        if (request.RestoreDays is { } days && days is < 1 or > MaxRestoreDays)
+        {
+            errors.Add(new(nameof(CopyRequest.RestoreDays), $"{days} is not a restore period: 1 to {MaxRestoreDays} days (Archive objects are restored for at most 7)."));
+        }
+
+        Check(errors, nameof(CopyRequest.RestoreTier), request, static r => OssCopy.Oss.Models.OssRestoreTier.Normalize(r.RestoreTier, nameof(CopyRequest.RestoreTier)));
+        if (action is not null && action != ArchivedSourceAction.Restore)
+        {
+            // Days and tier only shape a restore; given without one, the user expected a restore that will not happen.
+            if (request.RestoreDays is not null)
+            {
+                errors.Add(new(nameof(CopyRequest.RestoreDays), "applies only with Archived Restore."));
+            }
+
+            if (request.RestoreTier is not null)
+            {
+                errors.Add(new(nameof(CopyRequest.RestoreTier), "applies only with Archived Restore."));
+            }
         }
     }
 

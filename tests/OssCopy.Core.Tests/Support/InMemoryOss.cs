@@ -93,6 +93,15 @@ public sealed class InMemoryOss
         }
     }
 
+    /// <summary>Gives a stored object another storage class (listings and HEAD show it; nothing else changes).</summary>
+    public void SetStorageClass(string bucket, string key, string storageClass)
+    {
+        lock (_buckets[bucket])
+        {
+            _buckets[bucket][key] = _buckets[bucket][key] with { StorageClass = storageClass };
+        }
+    }
+
     public void Remove(string bucket, string key)
     {
         lock (_buckets[bucket])
