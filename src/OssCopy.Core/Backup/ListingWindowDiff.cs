@@ -39,7 +39,10 @@ public sealed record ListingWindowResult
     /// <summary>The report lines of the objects found unchanged (same ETag, or in a range found in sync).</summary>
     public required IReadOnlyList<ReportEntry> Unchanged { get; init; }
 
-    /// <summary>What the window adds to the run's totals before any copy: listed, excluded, unchanged, destination-only.</summary>
+    /// <summary>
+    /// What the window adds to the run's totals before any copy: listed, excluded, unchanged, destination-only. A work
+    /// item is not in it: it counts (as listed, copied, failed…) with its copy's line (<see cref="ReportMapping.Totals"/>).
+    /// </summary>
     public required ReportTotals Totals { get; init; }
 
     /// <summary>The cursor of the next window: the last source key this one covered. Null when the source listing ended here.</summary>
