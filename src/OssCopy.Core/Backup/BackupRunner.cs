@@ -13,10 +13,13 @@ using OssCopy.Oss.Models;
 namespace OssCopy.Core.Backup;
 
 /// <summary>
-/// Runs a <see cref="BackupPlan"/>: lists source and destination as two sorted streams and merge-joins them,
-/// copies what is missing or different through the <see cref="CopyOrchestrator"/> with bounded, adaptive
-/// parallelism, never deletes in the destination, checkpoints its position so a stopped run resumes, and accounts
-/// for every source object in a <see cref="CopyReport"/>. One failing object never stops the plan.
+/// Runs a <see cref="BackupPlan"/> in process: lists source and destination as two sorted streams and merge-joins
+/// them (<see cref="SyncRangeDiff"/>), decides each object (<see cref="PlanCopyContext.Decide"/>), hands what is
+/// missing or different to the <see cref="PlanObjectCopier"/> with bounded, adaptive parallelism, never deletes in the
+/// destination, checkpoints its position (<see cref="CheckpointKeeper"/>) so a stopped run resumes, keeps the sync
+/// manifest (<see cref="SyncManifestKeeper"/>), and accounts for every source object in a <see cref="CopyReport"/>.
+/// One failing object never stops the plan. A queue-driven run shares every decision and differs only in transport
+/// and state: it diffs one <see cref="ListingWindow"/> per message and copies one <see cref="CopyWorkItem"/> per message.
 /// </summary>
 public sealed class BackupRunner
 {
@@ -328,9 +331,6 @@ public sealed class BackupRunner
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    /// <summary>What a sync manifest is valid for (see <see cref="SyncManifestKeeper.Fingerprint"/>).</summary>
-    internal static string SyncFingerprint(BackupPlan plan) => SyncManifestKeeper.Fingerprint(plan);
 
     // A class on purpose: a struct would spare 40 bytes per object but give the channel a value-type instantiation of
     // its own, code the JIT compiles (three times over, with tiered PGO) instead of sharing the reference-type one.
