@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using OssCopy.Core.Backup;
 using OssCopy.Core.Copying;
-using OssCopy.Core.State;
 using OssCopy.Oss;
 using OssCopy.Oss.Models;
 
@@ -52,8 +50,7 @@ internal static class EngineDiffSection
     private static async Task<DiffRun> RunOnceAsync(string name, int destinationCount, bool dryRun)
     {
         var lister = new GeneratedListing(Objects, destinationCount);
-        var runner = new BackupRunner(lister, Options.Create(new CopyEngineOptions { Verification = CopyVerification.ETag }),
-            Options.Create(new BackupRunnerOptions()), NullCopyStateStore.Instance);
+        var runner = BenchEngine.Runner(lister, engine: o => o.Verification = CopyVerification.ETag);
         var plan = new BackupPlan
         {
             Name = "diff-bench",

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using LocalOss;
-using Microsoft.Extensions.Options;
 using OssCopy.Core.Backup;
 using OssCopy.Core.Copying;
 using OssCopy.Core.State;
@@ -193,8 +192,11 @@ internal static class EngineSection
     };
 
     private static BackupRunner Runner(IOssClient client, CopyVerification verification, ICopyStateStore store) =>
-        new(client, Options.Create(new CopyEngineOptions()),
-            Options.Create(new BackupRunnerOptions { MaxParallelism = Concurrency, Verification = verification }), store);
+        BenchEngine.Runner(client, store, o =>
+        {
+            o.MaxParallelism = Concurrency;
+            o.Verification = verification;
+        });
 
     private static async Task WarmEngineAsync(OssClient client, string data)
     {

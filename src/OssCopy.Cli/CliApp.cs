@@ -3,12 +3,15 @@ using System.CommandLine.Help;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OssCopy.Core;
 using OssCopy.Core.Backup;
 using OssCopy.Core.Copying;
 using OssCopy.Core.State;
 using OssCopy.Oss;
 using OssCopy.Oss.Credentials;
+using OssCopy.Oss.Http;
 using OssCopy.Oss.Signing;
 
 namespace OssCopy.Cli;
@@ -209,7 +212,8 @@ public sealed class CliApp(CliEnvironment env)
             return await UsageAsync(errors.ToArray());
         }
 
-        var orchestrator = new CopyOrchestrator(client, Options.Create(new CopyEngineOptions { Verification = verification }));
+        await using var services = BuildServices(client, null, new() { [$"{CopyEngineOptions.SectionName}:{nameof(CopyEngineOptions.Verification)}"] = verification.ToString() });
+        var orchestrator = services.GetRequiredService<CopyOrchestrator>();
         var outcome = await orchestrator.CopyAsync(request, cancellationToken);
         if (asJson)
         {
@@ -270,8 +274,8 @@ public sealed class CliApp(CliEnvironment env)
         }
 
         using var store = args.DryRun ? null : new FileCopyStateStore(args.StateDir?.FullName ?? Path.Combine(".osscopy", "state"));
-        var runner = new BackupRunner(client, Options.Create(new CopyEngineOptions()), Options.Create(new BackupRunnerOptions()),
-            (ICopyStateStore?)store ?? NullCopyStateStore.Instance, throttleSignal: throttling);
+        await using var services = BuildServices(client, throttling, [], store);
+        var runner = services.GetRequiredService<BackupRunner>();
         await using var sink = args.Report is null ? null : new JsonReportWriter(args.Report.FullName);
         var progress = new BackupProgress();
         var display = new ProgressDisplay(_env, progress, plan, args.DryRun);
@@ -295,6 +299,31 @@ public sealed class CliApp(CliEnvironment env)
             await _env.Error.WriteLineAsync($"The plan could not run: {ex.ErrorCode} (HTTP {ex.StatusCode}): {ex.ErrorMessage} RequestId: {ex.RequestId ?? "none"}");
             return SomeFailed;
         }
+    }
+
+    /// <summary>
+    /// The engine as every host composes it (<see cref="CoreServiceCollectionExtensions.AddOssCopyEngine"/>), over the
+    /// client made from the flags, with the flags' settings as configuration: options are bound and validated the
+    /// same way as in the functions.
+    /// </summary>
+    private static ServiceProvider BuildServices(IOssClient client, ThrottleSignal? throttling, Dictionary<string, string?> settings, ICopyStateStore? store = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton(client);
+        services.AddOssRequestCounting();
+        if (throttling is not null)
+        {
+            services.AddSingleton(throttling);
+        }
+
+        if (store is not null)
+        {
+            services.AddSingleton(store);
+        }
+
+        services.AddOssCopyEngine(configuration);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 
     /// <summary>Options, credentials and a client, or the problems with them (before any request).</summary>

@@ -54,4 +54,57 @@ public static class OssServiceCollectionExtensions
         builder.AddHttpMessageHandler<OssSigningHandler>();
         return builder;
     }
+
+    /// <summary>
+    /// Meters every attempt of this OSS client (<see cref="OssClientMetrics.Attempts"/>, <see cref="OssClientMetrics.Throttled"/>)
+    /// and reports each throttled one to the registered <see cref="ThrottleSignal"/>, so running backups lower their
+    /// concurrency even when the client's retries win in the end. Call it on the builder that <c>AddOssClient</c>
+    /// returns: the handler is added last, under the retry handler, and sees every attempt.
+    /// </summary>
+    public static IHttpClientBuilder AddThrottleSignal(this IHttpClientBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<ThrottleSignal>();
+        return builder.AddHttpMessageHandler(sp => new ThrottleSignalHandler(sp.GetRequiredService<ThrottleSignal>()));
+    }
+
+    /// <summary>
+    /// Wraps the registered <see cref="IOssClient"/> (the typed client of <c>AddOssClient</c>, or any other) in a
+    /// <see cref="CountingOssClient"/>, so every call is metered and counted for the run it belongs to
+    /// (<see cref="OssRequestCounter"/>). Call it after the client is registered; a second call does nothing.
+    /// </summary>
+    public static IServiceCollection AddOssRequestCounting(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(CountingMarker)))
+        {
+            return services;
+        }
+
+        var index = -1;
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(IOssClient) && !services[i].IsKeyedService)
+            {
+                index = i;
+                break;
+            }
+        }
+
+        if (index < 0)
+        {
+            throw new InvalidOperationException("Register an IOssClient (AddOssClient) before AddOssRequestCounting.");
+        }
+
+        var inner = services[index];
+        Func<IServiceProvider, object> create = inner.ImplementationInstance is { } instance ? _ => instance
+            : inner.ImplementationFactory is { } factory ? factory
+            : sp => ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!);
+        services[index] = new ServiceDescriptor(typeof(IOssClient), sp => new CountingOssClient((IOssClient)create(sp)), inner.Lifetime);
+        services.AddSingleton<CountingMarker>();
+        return services;
+    }
+
+    /// <summary>Marks a collection whose client is already counted.</summary>
+    private sealed class CountingMarker;
 }

@@ -1,3 +1,4 @@
+using OssCopy.Oss.Http;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -332,8 +333,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         var (source, destination, _) = await SeedAsync(60);
         var signal = new ThrottleSignal();
         var client = oss.Client(maxRetries: 5, wrap: inner => new ThrottleSignalHandler(signal, inner));
-        var runner = new BackupRunner(client, Microsoft.Extensions.Options.Options.Create(new CopyEngineOptions()),
-            Microsoft.Extensions.Options.Options.Create(new BackupRunnerOptions()), NullCopyStateStore.Instance, throttleSignal: signal);
+        var runner = LocalOssFixture.Runner(client, throttleSignal: signal, configure: o => o.ThrottleBackoff = new BackupRunnerOptions().ThrottleBackoff);
         oss.Server.Faults.Add(new LocalOssFaultRule { Operation = "CopyObject", Kind = LocalOssFaultKind.SlowDown, Rate = 0.2 });
         try
         {

@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
 using LocalOss;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OssCopy.Core.Backup;
 using OssCopy.Core.Copying;
 using OssCopy.Core.State;
 using OssCopy.Oss;
 using OssCopy.Oss.Credentials;
+using OssCopy.Oss.Http;
 using OssCopy.Oss.Models;
 
 namespace OssCopy.Core.IntegrationTests;
@@ -126,13 +129,32 @@ public class LocalOssFixture : IAsyncLifetime
         return new CopyOrchestrator(client, Options.Create(options));
     }
 
-    public static BackupRunner Runner(IOssClient client, ICopyStateStore? store = null, Action<CopyEngineOptions>? engine = null, Action<BackupRunnerOptions>? configure = null)
+    public static BackupRunner Runner(IOssClient client, ICopyStateStore? store = null, Action<CopyEngineOptions>? engine = null, Action<BackupRunnerOptions>? configure = null,
+        ThrottleSignal? throttleSignal = null) =>
+        Services(client, store, engine, configure, throttleSignal).GetRequiredService<BackupRunner>();
+
+    /// <summary>The engine as hosts compose it (<c>AddOssCopyEngine</c>, requests counted) over the given client, with quick backoffs and checkpoints.</summary>
+    public static ServiceProvider Services(IOssClient client, ICopyStateStore? store = null, Action<CopyEngineOptions>? engine = null,
+        Action<BackupRunnerOptions>? configure = null, ThrottleSignal? throttleSignal = null)
     {
-        var engineOptions = new CopyEngineOptions();
-        engine?.Invoke(engineOptions);
-        var options = new BackupRunnerOptions { ThrottleBackoff = TimeSpan.FromMilliseconds(10), CheckpointInterval = TimeSpan.FromMilliseconds(50) };
-        configure?.Invoke(options);
-        return new BackupRunner(client, Options.Create(engineOptions), Options.Create(options), store ?? NullCopyStateStore.Instance);
+        var services = new ServiceCollection();
+        services.AddSingleton(client);
+        services.AddOssRequestCounting();
+        services.AddSingleton(store ?? NullCopyStateStore.Instance);
+        if (throttleSignal is not null)
+        {
+            services.AddSingleton(throttleSignal);
+        }
+
+        services.AddOssCopyEngine(new ConfigurationBuilder().Build());
+        services.Configure<CopyEngineOptions>(o => engine?.Invoke(o));
+        services.Configure<BackupRunnerOptions>(o =>
+        {
+            o.ThrottleBackoff = TimeSpan.FromMilliseconds(10);
+            o.CheckpointInterval = TimeSpan.FromMilliseconds(50);
+            configure?.Invoke(o);
+        });
+        return services.BuildServiceProvider();
     }
 
     public async Task<string> NewBucketAsync(string prefix = "it", bool versioned = false)

@@ -12,7 +12,8 @@ namespace OssCopy.Core.Backup;
 /// is merge-joined with the destination listing positioned at it (<see cref="DestinationCursor"/>). The ranges of this
 /// run are kept in <see cref="Recorded"/> for the next. Memory: at most one range of source entries (a trusted range
 /// is buffered until its hash is known, and stops being trusted once it outgrows the stored count or two pages) and
-/// one destination page.
+/// one destination page. A window of the listing (one source page, one stored range: <see cref="ListingWindowDiff"/>)
+/// passes its last key as <c>windowLast</c> so that destination-only objects after it are left to the next window.
 /// </summary>
 internal sealed class SyncRangeDiff(
     IAsyncEnumerable<OssObjectSummary> source,
@@ -20,7 +21,8 @@ internal sealed class SyncRangeDiff(
     DestinationCursor destination,
     IReadOnlyList<SyncRange> trusted,
     string? startAfter,
-    int pageSize)
+    int pageSize,
+    string? windowLast = null)
 {
     private readonly Utf8Ordinal _comparer = Utf8Ordinal.Instance;
     private readonly List<(string Key, OssObjectSummary Entry)> _buffer = [];
@@ -166,7 +168,9 @@ internal sealed class SyncRangeDiff(
                 yield return joined;
             }
 
-            var limit = next is null ? null : last;
+            // A window of the listing (windowLast set) counts the extras up to its own end only: the next window
+            // lists the destination from there.
+            var limit = next is null ? windowLast : last;
             while (await NextExtraAsync(limit) is { } extra)
             {
                 yield return extra;

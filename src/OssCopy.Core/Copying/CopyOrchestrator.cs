@@ -32,6 +32,29 @@ public sealed class CopyOrchestrator
     public CopyEngineOptions Options => _options;
 
     /// <summary>
+    /// This engine with another verification level (plans choose theirs, see <c>VerificationPolicy</c>): the same
+    /// client, logger and region cache; itself when the level is already this one.
+    /// </summary>
+    public CopyOrchestrator WithVerification(CopyVerification verification) =>
+        verification == _options.Verification ? this : new CopyOrchestrator(this, verification);
+
+    private CopyOrchestrator(CopyOrchestrator root, CopyVerification verification)
+    {
+        _client = root._client;
+        _logger = root._logger;
+        _regions = root._regions;
+        _options = new CopyEngineOptions
+        {
+            MultipartThreshold = root._options.MultipartThreshold,
+            PartSize = root._options.PartSize,
+            PartParallelism = root._options.PartParallelism,
+            Verification = verification,
+            AbortTimeout = root._options.AbortTimeout,
+            CheckSameRegion = root._options.CheckSameRegion,
+        };
+    }
+
+    /// <summary>
     /// Copies one object. Throws <see cref="CopyValidationException"/> for a bad request (before any OSS call) and
     /// <see cref="OperationCanceledException"/> when cancelled; every OSS refusal is an outcome, not an exception.
     /// </summary>

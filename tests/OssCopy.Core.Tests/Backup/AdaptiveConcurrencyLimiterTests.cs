@@ -1,3 +1,4 @@
+using OssCopy.Oss.Http;
 using OssCopy.Core.Backup;
 
 namespace OssCopy.Core.Tests.Backup;

@@ -1,20 +1,48 @@
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using OssCopy.Core.Backup;
 using OssCopy.Core.Copying;
 using OssCopy.Core.State;
+using OssCopy.Oss;
 
 namespace OssCopy.Core.Tests.Support;
 
 public static class Runners
 {
     public static BackupRunner Create(InMemoryOss oss, ICopyStateStore? store = null, Action<BackupRunnerOptions>? configure = null,
+        Action<CopyEngineOptions>? engine = null, TimeProvider? time = null) =>
+        Services(oss.Client, store, configure, engine, time).GetRequiredService<BackupRunner>();
+
+    /// <summary>
+    /// The engine as hosts compose it (<c>AddOssCopyEngine</c> over the given client, requests counted), with the
+    /// tests' defaults: small parts, no throttle backoff, three keys per listing page.
+    /// </summary>
+    public static ServiceProvider Services(IOssClient client, ICopyStateStore? store = null, Action<BackupRunnerOptions>? configure = null,
         Action<CopyEngineOptions>? engine = null, TimeProvider? time = null)
     {
-        var engineOptions = new CopyEngineOptions { MultipartThreshold = 1024 * 1024, PartSize = CopyEngineOptions.MinPartSize };
-        engine?.Invoke(engineOptions);
-        var options = new BackupRunnerOptions { ThrottleBackoff = TimeSpan.Zero, ListPageSize = 3 };
-        configure?.Invoke(options);
-        return new BackupRunner(oss.Client, Options.Create(engineOptions), Options.Create(options), store ?? NullCopyStateStore.Instance, timeProvider: time);
+        var services = new ServiceCollection();
+        services.AddSingleton(client);
+        services.AddOssRequestCounting();
+        services.AddSingleton(store ?? NullCopyStateStore.Instance);
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        services.AddOssCopyEngine(new ConfigurationBuilder().Build());
+        services.Configure<CopyEngineOptions>(o =>
+        {
+            o.MultipartThreshold = 1024 * 1024;
+            o.PartSize = CopyEngineOptions.MinPartSize;
+            engine?.Invoke(o);
+        });
+        services.Configure<BackupRunnerOptions>(o =>
+        {
+            o.ThrottleBackoff = TimeSpan.Zero;
+            o.ListPageSize = 3;
+            configure?.Invoke(o);
+        });
+        return services.BuildServiceProvider();
     }
 
     public static BackupPlan Plan(string name = "nightly", string sourcePrefix = "data/", string destinationPrefix = "backup/") => new()

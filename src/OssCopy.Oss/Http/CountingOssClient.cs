@@ -1,29 +1,38 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
-using OssCopy.Oss;
+using System.Diagnostics;
 using OssCopy.Oss.Models;
 
-namespace OssCopy.Core.Backup;
+namespace OssCopy.Oss.Http;
 
 /// <summary>
-/// Counts the requests a run sends, by operation (a call is one request as the engine sees it; the client's own
-/// retries are not counted), so the report can show that an unchanged re-run only lists.
+/// Counts the calls made through it, by operation (a call is one request as the engine sees it; the client's own
+/// retries are not counted): on the <see cref="OssClientMetrics.Requests"/> instrument, in its own totals, and in the
+/// <see cref="OssRequestCounter"/> attached to the calling flow, so a run's report can show that an unchanged re-run
+/// only lists. <c>AddOssRequestCounting</c> puts it around the registered <see cref="IOssClient"/>.
 /// </summary>
 public sealed class CountingOssClient(IOssClient inner) : IOssClient
 {
     private readonly IOssClient _inner = inner ?? throw new ArgumentNullException(nameof(inner));
-    // One counter per operation, incremented in place: AddOrUpdate takes a lock of the dictionary for every update,
-    // and every copy of every worker counts here. A counter, once added, is never replaced.
-    private readonly ConcurrentDictionary<string, StrongBox<long>> _counts = new(StringComparer.Ordinal);
+    private readonly OssRequestCounter _all = new();
 
-    public IReadOnlyDictionary<string, long> Snapshot() =>
-        new SortedDictionary<string, long>(_counts.ToDictionary(p => p.Key, p => Interlocked.Read(ref p.Value.Value)), StringComparer.Ordinal);
+    /// <summary>The client counted.</summary>
+    public IOssClient Inner => _inner;
 
-    public long Total => _counts.Values.Sum(n => Interlocked.Read(ref n.Value));
+    /// <summary>Every call made through this client, by operation.</summary>
+    public IReadOnlyDictionary<string, long> Snapshot() => _all.Snapshot();
 
-    public long Count(string operation) => _counts.TryGetValue(operation, out var n) ? Interlocked.Read(ref n.Value) : 0;
+    public long Total => _all.Total;
 
-    private void Add(string operation) => Interlocked.Increment(ref _counts.GetOrAdd(operation, static _ => new StrongBox<long>()).Value);
+    public long Count(string operation) => _all.Count(operation);
+
+    private void Add(string operation)
+    {
+        _all.Add(operation);
+        OssRequestCounter.Current?.Add(operation);
+        if (OssClientMetrics.RequestCounter.Enabled)
+        {
+            OssClientMetrics.RequestCounter.Add(1, new TagList { { OssClientMetrics.OperationTag, operation } });
+        }
+    }
 
     public Task<CopyObjectResult> CopyObjectAsync(CopyObjectRequest request, CancellationToken cancellationToken = default)
     {
