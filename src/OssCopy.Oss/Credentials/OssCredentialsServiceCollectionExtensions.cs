@@ -18,13 +18,19 @@ public static class OssCredentialsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(CredentialsRegistered)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<CredentialsRegistered>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<OssCredentialsOptions>()
             .Bind(configuration.GetSection(OssCredentialsOptions.SectionName))
             .PostConfigure(o => o.ApplyEnvironment(configuration))
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OssCredentialsOptions>>(sp =>
-            new OssCredentialsOptionsValidator(configuration, () => sp.GetService<IOidcTokenSource>() is not null)));
+        services.AddSingleton<IValidateOptions<OssCredentialsOptions>>(sp =>
+            new OssCredentialsOptionsValidator(configuration, () => sp.GetService<IOidcTokenSource>() is not null));
         services.AddOptions<StsClientOptions>()
             .Bind(configuration.GetSection(StsClientOptions.SectionName))
             .PostConfigure(o =>
@@ -84,4 +90,7 @@ public static class OssCredentialsServiceCollectionExtensions
             return false;
         }
     }
+
+    // Marks the registration done, so a second AddOssClient/AddOssCredentials adds no second validator.
+    private sealed class CredentialsRegistered;
 }
