@@ -6,6 +6,12 @@ namespace LocalOss.Sts;
 /// </summary>
 public sealed class LocalOssStsOptions
 {
+    /// <summary>The STS path on LocalOss's port: point <c>Oss:Sts:Endpoint</c> at <c>http://127.0.0.1:PORT/_sts</c>.</summary>
+    public const string PathPrefix = "/_sts";
+
+    /// <summary>The operation name STS requests count under in <see cref="LocalOssServer.Counters"/>.</summary>
+    public const string OperationName = "AssumeRoleWithOIDC";
+
     public IList<LocalOssOidcProvider> OidcProviders { get; } = new List<LocalOssOidcProvider>();
 
     public IList<LocalOssRole> Roles { get; } = new List<LocalOssRole>();

@@ -14,8 +14,8 @@ namespace LocalOss.Sts;
 /// </summary>
 internal sealed partial class StsEndpoint
 {
-    public const string PathPrefix = "/_sts";
-    public const string OperationName = "AssumeRoleWithOIDC";
+    public const string PathPrefix = LocalOssStsOptions.PathPrefix;
+    public const string OperationName = LocalOssStsOptions.OperationName;
 
     private readonly LocalOssStsOptions _options;
     private readonly TemporaryCredentialStore _store;

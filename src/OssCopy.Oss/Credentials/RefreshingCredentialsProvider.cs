@@ -17,7 +17,7 @@ public sealed partial class RefreshingCredentialsProvider : IOssCredentialsProvi
 
     // Credentials this close to expiry are not handed out: a request signed now must still be valid on arrival.
     private static readonly TimeSpan MaxExpiryMargin = TimeSpan.FromMinutes(1);
-    private const double ExpiryMarginFraction = 0.05;
+    private const double ExpiryMarginFraction = 0.1;
 
     private readonly Func<CancellationToken, Task<OssCredentials>> _fetch;
     private readonly TimeProvider _time;
