@@ -107,3 +107,78 @@ public sealed class LocalOssStsEndpointTests : IAsyncLifetime, IDisposable
         Assert.Equal(TestIssuer.Issuer, body.GetProperty("OIDCTokenInfo").GetProperty("Issuer").GetString());
     }
 }
+
+/// <summary>A provider whose JWKS is served on loopback (as an issuer's jwks_uri), not read from a file.</summary>
+public sealed class LocalOssStsJwksUrlTests : IDisposable
+{
+    private readonly TestIssuer _issuer = new();
+
+    public void Dispose() => _issuer.Dispose();
+
+    [Fact]
+    public async Task A_JWKS_served_on_loopback_verifies_tokens_and_non_loopback_URLs_are_refused_at_start()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var jwks = new HttpListener();
+        jwks.Prefixes.Add($"http://127.0.0.1:{port}/");
+        jwks.Start();
+        var served = 0;
+        var serving = Task.Run(async () =>
+        {
+            while (jwks.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await jwks.GetContextAsync();
+                }
+                catch (HttpListenerException)
+                {
+                    return;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref served);
+                var bytes = await File.ReadAllBytesAsync(_issuer.JwksFile);
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(bytes);
+                context.Response.Close();
+            }
+        });
+
+        var options = new LocalOssOptions { Port = 0, DataDirectory = null };
+        var provider = new LocalOssOidcProvider { Arn = TestIssuer.ProviderArn, Issuer = TestIssuer.Issuer, JwksUrl = $"http://127.0.0.1:{port}/keys" };
+        provider.Audiences.Add(TestIssuer.Audience);
+        options.Sts.OidcProviders.Add(provider);
+        var role = new LocalOssRole { Arn = TestIssuer.RoleArn };
+        role.TrustedProviderArns.Add(TestIssuer.ProviderArn);
+        options.Sts.Roles.Add(role);
+        await using (var server = await LocalOssServer.StartAsync(options))
+        {
+            using var http = new HttpClient();
+            for (var i = 0; i < 2; i++)
+            {
+                using var response = await http.PostAsync(new Uri(server.BaseAddress, "/_sts?Action=AssumeRoleWithOIDC"), new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["RoleArn"] = TestIssuer.RoleArn, ["OIDCProviderArn"] = TestIssuer.ProviderArn, ["OIDCToken"] = _issuer.Mint(),
+                }));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+
+        // Read once, then cached until a token names a key it does not know.
+        Assert.Equal(1, served);
+        jwks.Stop();
+        await serving;
+
+        provider.JwksUrl = "http://jwks.example.com/keys";
+        var error = await Assert.ThrowsAsync<System.ComponentModel.DataAnnotations.ValidationException>(() => LocalOssServer.StartAsync(options));
+        Assert.Contains("JwksUrl must be a loopback URL", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace OssCopy.Oss.Credentials;
 
-public static class OssCredentialsServiceCollectionExtensions
+public static partial class OssCredentialsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IOssCredentialsProvider"/> as the source <c>Oss:Credentials</c> selects (see
@@ -58,6 +58,11 @@ public static class OssCredentialsServiceCollectionExtensions
 
         var loggerFactory = services.GetService<ILoggerFactory>();
         var logger = loggerFactory?.CreateLogger(typeof(OssCredentialsServiceCollectionExtensions).Namespace!);
+        if (logger is not null)
+        {
+            LogSource(logger, resolution.Source, options.Mode);
+        }
+
         switch (resolution.Source)
         {
             case OssCredentialsMode.OidcTokenFile or OssCredentialsMode.AzureIdentity:
@@ -90,6 +95,9 @@ public static class OssCredentialsServiceCollectionExtensions
             return false;
         }
     }
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "OSS credentials: {Source} (Oss:Credentials:Mode {Mode})")]
+    private static partial void LogSource(ILogger logger, OssCredentialsMode source, OssCredentialsMode mode);
 
     // Marks the registration done, so a second AddOssClient/AddOssCredentials adds no second validator.
     private sealed class CredentialsRegistered;
