@@ -93,6 +93,25 @@ public sealed class LocalOssStsEndpointTests : IAsyncLifetime, IDisposable
         Assert.False(body.TryGetProperty("Credentials", out _));
     }
 
+    [Theory]
+    [InlineData("sts.cn-hangzhou.aliyuncs.com", true)]
+    [InlineData("sts.aliyuncs.com", true)]
+    [InlineData("sts-vpc.cn-shanghai.aliyuncs.com", true)]
+    [InlineData("sts.oss-cn-hangzhou.aliyuncs.com", false)]
+    [InlineData("sts.localhost", false)]
+    public async Task An_STS_host_reaches_STS_and_a_bucket_named_sts_still_reaches_OSS(string host, bool sts)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server.BaseAddress, "/?Action=AssumeRoleWithOIDC"));
+        request.Headers.Host = host;
+        request.Content = new FormUrlEncodedContent(Form());
+
+        using var response = await _http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(sts, body.StartsWith('{'));
+        Assert.Equal(sts, response.StatusCode == HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task A_valid_token_gets_credentials_in_STS_answer_shape()
     {

@@ -68,6 +68,18 @@ public class CredentialsChainTests
     }
 
     [Fact]
+    public async Task An_OSS_key_id_never_pairs_with_an_ALIBABA_CLOUD_secret()
+    {
+        await using var services = Build(new() { ["OSS_ACCESS_KEY_ID"] = "oss-id", ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = "s3" });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            services.GetRequiredService<IOssCredentialsProvider>().GetCredentialsAsync(default).AsTask());
+
+        Assert.Contains("OSS_ACCESS_KEY_SECRET", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Access_keys_win_over_OIDC_variables_and_the_three_OIDC_variables_select_the_token_file()
     {
         var values = OidcVariables();
