@@ -38,8 +38,8 @@ public static partial class OssCredentialsServiceCollectionExtensions
                 o.Endpoint ??= configuration[AlibabaCloudEnvironment.StsEndpoint];
                 o.Region ??= configuration[AlibabaCloudEnvironment.StsRegion] ?? configuration[OssClientOptions.SectionName + ":" + nameof(OssClientOptions.Region)];
             })
-            .Validate(o => TryResolve(o), "Oss:Sts:Endpoint must be an https URL or host name (http only for a loopback address).")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StsClientOptions>, StsClientOptionsValidator>();
         services.AddHttpClient(StsClient.HttpClientName);
         services.TryAddSingleton<StsClient>();
         services.TryAddSingleton<IOssCredentialsProvider>(sp => CreateProvider(sp, configuration));
@@ -83,22 +83,26 @@ public static partial class OssCredentialsServiceCollectionExtensions
         }
     }
 
-    private static bool TryResolve(StsClientOptions options)
-    {
-        try
-        {
-            options.ResolveEndpoint();
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "OSS credentials: {Source} (Oss:Credentials:Mode {Mode})")]
     private static partial void LogSource(ILogger logger, OssCredentialsMode source, OssCredentialsMode mode);
 
     // Marks the registration done, so a second AddOssClient/AddOssCredentials adds no second validator.
     private sealed class CredentialsRegistered;
+}
+
+/// <summary>The STS endpoint must resolve (https, or http on loopback; a well-formed region); the message names the setting.</summary>
+internal sealed class StsClientOptionsValidator : IValidateOptions<StsClientOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StsClientOptions options)
+    {
+        try
+        {
+            options.ResolveEndpoint();
+            return options.Timeout > TimeSpan.Zero ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail("Oss:Sts:Timeout must be positive.");
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail(ex.Message);
+        }
+    }
 }

@@ -25,7 +25,10 @@ public sealed class StsClientOptions
         if (string.IsNullOrWhiteSpace(Endpoint))
         {
             var region = string.IsNullOrWhiteSpace(Region) ? null : OssEndpoints.BareRegion(Region.Trim());
-            return new Uri(region is null ? "https://sts.aliyuncs.com/" : $"https://sts.{region}.aliyuncs.com/");
+            return Uri.TryCreate(region is null ? "https://sts.aliyuncs.com/" : $"https://sts.{region}.aliyuncs.com/", UriKind.Absolute, out var regional)
+                   && regional.HostNameType == UriHostNameType.Dns
+                ? regional
+                : throw new ArgumentException($"Oss:Sts:Region '{Region}' is not a region id such as cn-hangzhou.", nameof(Region));
         }
 
         var text = Endpoint.Trim();

@@ -68,4 +68,9 @@ public class StsClientTests
     [Fact]
     public void Without_an_endpoint_the_region_names_the_STS_host() =>
         Assert.Equal(new Uri("https://sts.cn-beijing.aliyuncs.com/"), new StsClientOptions { Region = "oss-cn-beijing" }.ResolveEndpoint());
+
+    [Fact]
+    public void A_malformed_region_is_an_error_naming_the_setting() =>
+        Assert.Contains("Oss:Sts:Region", Assert.Throws<ArgumentException>(() => new StsClientOptions { Region = "cn hang/zhou" }.ResolveEndpoint()).Message,
+            StringComparison.Ordinal);
 }
