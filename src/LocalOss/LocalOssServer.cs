@@ -5,6 +5,7 @@ using LocalOss.Faults;
 using LocalOss.Http;
 using LocalOss.Operations;
 using LocalOss.Storage;
+using LocalOss.Sts;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -76,7 +77,8 @@ public sealed class LocalOssServer : IAsyncDisposable
             var accounts = options.EffectiveAccounts;
             var counters = new RequestCounters();
             var faults = new FaultInjector(options.Faults);
-            var authenticator = new RequestAuthenticator(accounts, options.MaxClockSkew, time);
+            var temporaryCredentials = new TemporaryCredentialStore(time, OssService.DefaultOwner(accounts[0]));
+            var authenticator = new RequestAuthenticator(accounts, options.MaxClockSkew, time, temporaryCredentials.Find);
             var service = new OssService(store, options, time, authenticator);
             await service.SeedBucketsAsync(options.InitialBuckets, OssService.DefaultOwner(accounts[0]), cancellationToken).ConfigureAwait(false);
 
@@ -110,9 +112,10 @@ public sealed class LocalOssServer : IAsyncDisposable
             var cnames = options.Cnames.ToDictionary(c => c.Key.ToLowerInvariant(), c => c.Value, StringComparer.Ordinal);
             var handler = new OssHandler(service, authenticator, counters, faults, baseHosts, cnames, time, logger);
             var admin = new AdminEndpoint(counters, faults);
+            var sts = new StsEndpoint(options.Sts, temporaryCredentials, counters, time, logger);
             app.Run(http => http.Request.Path.StartsWithSegments(AdminEndpoint.Prefix, StringComparison.Ordinal)
                 ? admin.HandleAsync(http)
-                : handler.HandleAsync(http));
+                : StsEndpoint.Handles(http) ? sts.HandleAsync(http) : handler.HandleAsync(http));
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -60,6 +60,52 @@ for (var i = 0; i < args.Length; i++)
 
             options.Cnames[binding[0]] = binding[1];
             break;
+        case "--oidc-provider":
+            // ARN,ISSUER,AUDIENCE[;AUDIENCE…],JWKS (a file, or an http://127.0.0.1… URL)
+            var provider = Next().Split(',', 4);
+            if (provider.Length != 4)
+            {
+                Console.Error.WriteLine("--oidc-provider needs ARN,ISSUER,AUDIENCES,JWKS.");
+                return 2;
+            }
+
+            var oidc = new LocalOss.Sts.LocalOssOidcProvider { Arn = provider[0], Issuer = provider[1] };
+            foreach (var audience in provider[2].Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                oidc.Audiences.Add(audience);
+            }
+
+            if (provider[3].StartsWith("http", StringComparison.OrdinalIgnoreCase))
+            {
+                oidc.JwksUrl = provider[3];
+            }
+            else
+            {
+                oidc.JwksFile = provider[3];
+            }
+
+            options.Sts.OidcProviders.Add(oidc);
+            break;
+        case "--role":
+            // ROLE_ARN=PROVIDER_ARN[;PROVIDER_ARN…]
+            var role = Next().Split('=', 2);
+            if (role.Length != 2)
+            {
+                Console.Error.WriteLine("--role needs ROLE_ARN=PROVIDER_ARN[;PROVIDER_ARN].");
+                return 2;
+            }
+
+            var ramRole = new LocalOss.Sts.LocalOssRole { Arn = role[0] };
+            foreach (var trusted in role[1].Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                ramRole.TrustedProviderArns.Add(trusted);
+            }
+
+            options.Sts.Roles.Add(ramRole);
+            break;
+        case "--sts-credential-lifetime":
+            options.Sts.CredentialLifetime = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture));
+            break;
         case "--restore-delay":
             options.RestoreDelay = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture));
             break;
@@ -80,6 +126,11 @@ for (var i = 0; i < args.Length; i++)
                   --account ID:SECRET[:TOKEN]  accept this key (repeatable; replaces the development account,
                                       so list it too to keep it); with TOKEN it is an STS key needing that token
                   --cname HOST=BUCKET  bind a custom domain to a bucket (repeatable), as ali-oss cname:true uses it
+                  --oidc-provider ARN,ISSUER,AUD[;AUD],JWKS  trust an OIDC provider for STS AssumeRoleWithOIDC
+                                      (JWKS: a file, or a loopback URL) (repeatable)
+                  --role ROLE_ARN=PROVIDER_ARN[;PROVIDER_ARN]  a RAM role its tokens may assume (repeatable)
+                  --sts-credential-lifetime S  issued credentials live S seconds, whatever DurationSeconds asks
+                STS (AssumeRoleWithOIDC, no signature): POST {base}/_sts (Oss:Sts:Endpoint = http://127.0.0.1:PORT/_sts)
                 Admin (loopback, no signature): /_localoss/health, /_localoss/counters, /_localoss/faults
                 """);
             return 0;

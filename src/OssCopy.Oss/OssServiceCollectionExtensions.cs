@@ -27,13 +27,7 @@ public static class OssServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new OssClock(sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<IOssCredentialsProvider>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<OssClientOptions>>().Value;
-            return options.AccessKeyId is { Length: > 0 } id
-                ? new StaticCredentialsProvider(new OssCredentials(id, options.AccessKeySecret!, options.SecurityToken))
-                : new ConfigurationCredentialsProvider(configuration);
-        });
+        services.AddOssCredentials(configuration);
         services.TryAddTransient(sp => new OssSigningHandler(
             OssClient.CreateSigner(sp.GetRequiredService<IOptions<OssClientOptions>>().Value.SignatureVersion),
             sp.GetRequiredService<IOssCredentialsProvider>(),

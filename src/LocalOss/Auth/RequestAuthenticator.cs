@@ -29,8 +29,12 @@ internal sealed class RequestAuthenticator
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Secret, string Day, string Region, string Product), byte[]> _keys = new();
 
-    public RequestAuthenticator(IEnumerable<LocalOssAccount> accounts, TimeSpan maxSkew, TimeProvider time)
+    // Keys issued by LocalOss's STS: null for an unknown id, an OssError once expired.
+    private readonly Func<string, LocalOssAccount?>? _temporaryAccounts;
+
+    public RequestAuthenticator(IEnumerable<LocalOssAccount> accounts, TimeSpan maxSkew, TimeProvider time, Func<string, LocalOssAccount?>? temporaryAccounts = null)
     {
+        _temporaryAccounts = temporaryAccounts;
         _accounts = accounts.ToDictionary(a => a.AccessKeyId, StringComparer.Ordinal);
         _maxSkew = maxSkew;
         _time = time;
@@ -313,7 +317,7 @@ internal sealed class RequestAuthenticator
     private LocalOssAccount FindAccount(string accessKeyId) =>
         _accounts.TryGetValue(accessKeyId, out var account)
             ? account
-            : throw new OssError(403, "InvalidAccessKeyId", "The OSS Access Key Id you provided does not exist in our records.",
+            : _temporaryAccounts?.Invoke(accessKeyId) ?? throw new OssError(403, "InvalidAccessKeyId", "The OSS Access Key Id you provided does not exist in our records.",
                 "0002-00000002", ("OSSAccessKeyId", accessKeyId));
 
     private static void CheckToken(LocalOssAccount account, string? token)

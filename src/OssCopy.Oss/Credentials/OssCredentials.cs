@@ -23,6 +23,9 @@ public sealed class OssCredentials
 
     public bool HasSecurityToken => SecurityToken is not null;
 
+    /// <summary>When temporary (STS) credentials stop working; <c>null</c> for long-lived keys.</summary>
+    public DateTimeOffset? Expiration { get; init; }
+
     public override string ToString() =>
         $"OssCredentials {{ AccessKeyId = {AccessKeyId}, AccessKeySecret = ***, SecurityToken = {(HasSecurityToken ? "***" : "(none)")} }}";
 }
