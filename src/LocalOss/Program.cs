@@ -1,9 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Reflection;
 using LocalOss;
 
-// dotnet run --project src/LocalOss -- --port 9000 --data .localoss
+// `localoss` (the installed tool) or `dotnet run --project src/LocalOss --`: with no arguments it serves on
+// 127.0.0.1:9000 with its data in ./.localoss, as Azurite serves from the current folder.
 var options = new LocalOssOptions { DataDirectory = ".localoss" };
+var logRequests = false;
 for (var i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -12,9 +15,27 @@ for (var i = 0; i < args.Length; i++)
         case "--port":
             options.Port = int.Parse(Next(), CultureInfo.InvariantCulture);
             break;
-        case "--data":
+        case "--data" or "--location" or "-l":
+            // --location is Azurite's name for the same thing.
             options.DataDirectory = Next();
             break;
+        case "--host":
+            // Accepted for scripts written for Azurite-like servers, but only as loopback: LocalOss is a
+            // development server and never listens where another machine could reach it.
+            var host = Next();
+            if (host is not ("127.0.0.1" or "localhost"))
+            {
+                Console.Error.WriteLine($"--host {host}: LocalOss listens on 127.0.0.1 only (it is a development server).");
+                return 2;
+            }
+
+            break;
+        case "--debug":
+            logRequests = true;
+            break;
+        case "--version":
+            Console.WriteLine(typeof(LocalOssServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
+            return 0;
         case "--in-memory":
             options.DataDirectory = null;
             break;
@@ -114,10 +135,13 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--help" or "-h":
             Console.WriteLine("""
-                LocalOss: an OSS-compatible server on 127.0.0.1.
-                  --port N            port (default 9000; 0 = any free port)
-                  --data DIR          data folder (default .localoss)
+                LocalOss: an OSS-compatible server on 127.0.0.1 (with no arguments: port 9000, data in ./.localoss).
+                  --port N            port (default 9000; 0 = any free port, printed at start)
+                  --data DIR          data folder (default .localoss); --location DIR and -l DIR are the same
                   --in-memory         keep everything in memory
+                  --host 127.0.0.1    the only address it listens on (loopback; other values are refused)
+                  --debug             log every request and its answer's status to the console
+                  --version           print the version
                   --region ID         region of new buckets without a hint (default cn-hangzhou)
                   --base-host HOST    extra host for virtual-hosted addressing ({bucket}.HOST)
                   --bucket NAME[:REGION]  create this bucket at start (repeatable)
@@ -147,7 +171,12 @@ try
     {
         logging.AddSimpleConsole(c => c.SingleLine = true);
         logging.SetMinimumLevel(LogLevel.Warning);
-        logging.AddFilter("LocalOss", LogLevel.Information);
+        logging.AddFilter("LocalOss", logRequests ? LogLevel.Debug : LogLevel.Information);
+        if (logRequests)
+        {
+            // ASP.NET Core's "Request starting …" / "Request finished … 200" lines are the request log.
+            logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information);
+        }
     }, stop.Token);
     Console.WriteLine($"""
         LocalOss listening on {server.BaseAddress}
