@@ -16,7 +16,6 @@ namespace OssCopy.AzureStorage;
 /// </summary>
 public sealed class OutcomeStore
 {
-    private const string KeyProperty = "Key";
     private const string EntryProperty = "Entry";
     private const string ActionProperty = "Action";
 
@@ -172,7 +171,6 @@ public sealed class OutcomeStore
 
     private TableEntity ToEntity(string runId, ReportEntry entry) => new(Partition(runId, entry.Key), TableKeys.RowKey(entry.Key))
     {
-        [KeyProperty] = entry.Key,
         [ActionProperty] = entry.Action.ToString(),
         [EntryProperty] = JsonSerializer.Serialize(entry, ReportJson.CompactOptions),
     };
