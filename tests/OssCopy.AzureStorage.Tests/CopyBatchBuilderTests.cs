@@ -75,7 +75,11 @@ public sealed class CopyBatchBuilderTests(AzuriteFixture azurite)
 
         var tooBig = BinaryData.FromBytes(new byte[(64 * 1024 / 4 * 3) + 3]);
 
-        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => queue.SendMessageAsync(tooBig));
+        var error = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => queue.SendMessageAsync(tooBig));
+        Assert.Equal((413, "RequestBodyTooLarge"), (error.Status, error.ErrorCode));
+
+        // One byte less (65,536 encoded) is accepted: the limit is on the Base64 text.
+        await queue.SendMessageAsync(BinaryData.FromBytes(new byte[64 * 1024 / 4 * 3]));
         Assert.Equal(QueueMessageEncoding.Base64, AzureStorageClients.QueueOptions().MessageEncoding);
     }
 
