@@ -218,7 +218,7 @@ public sealed class RunStore
         ["HeartbeatAt"] = run.HeartbeatAt,
         ["Takeovers"] = run.Takeovers,
         ["Totals"] = JsonSerializer.Serialize(run.Totals, ReportJson.CompactOptions),
-        ["Listing"] = JsonSerializer.Serialize(run.Listing, ReportJson.CompactOptions),
+        ["Listing"] = ListingJson(run),
         ["BatchesEnqueued"] = run.BatchesEnqueued,
         ["BatchesCompleted"] = run.BatchesCompleted,
         ["ObjectsEnqueued"] = run.ObjectsEnqueued,
@@ -227,6 +227,20 @@ public sealed class RunStore
         ["Failed"] = run.Totals.Failed,
         ["Error"] = run.Error,
     };
+
+    private static string ListingJson(RunRecord run)
+    {
+        // A string property holds at most 64 KiB (32K UTF-16 characters); cursors are keys of up to 1,023 bytes.
+        var json = JsonSerializer.Serialize(run.Listing, ReportJson.CompactOptions);
+        if (json.Length > MaxListingChars)
+        {
+            throw new InvalidOperationException($"Run '{run.RunId}' tracks {run.Listing.Count} key ranges whose cursors take {json.Length} characters; a run record holds at most {MaxListingChars}. Use fewer ranges.");
+        }
+
+        return json;
+    }
+
+    private const int MaxListingChars = 30_000;
 
     private static RunRecord FromEntity(TableEntity row) => new()
     {

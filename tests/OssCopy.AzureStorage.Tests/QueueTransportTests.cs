@@ -106,3 +106,69 @@ public sealed class QueueTransportTests(AzuriteFixture azurite)
         Assert.Equal(QueueMessageCodec.Encode(step).ToArray(), Convert.FromBase64String(peeked.Body.ToString()));
     }
 }
+
+[Collection(AzuriteTests.Name)]
+public sealed class PoisonToOutcomesTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task A_poisoned_copy_batch_records_its_objects_as_failed_with_the_last_error_and_keeps_those_already_done()
+    {
+        var options = TestNames.UniqueOptions(o => o.MaxDequeueCount = 2);
+        var clients = azurite.CreateClients();
+        var queue = new QueueTransport(clients, options.CopyQueue, options.MaxDequeueCount, NullLogger<QueueTransport>.Instance);
+        var outcomes = new OutcomeStore(clients, options);
+        await queue.CreateIfNotExistsAsync(CancellationToken.None);
+        await outcomes.CreateIfNotExistsAsync(CancellationToken.None);
+        var items = new[] { "a", "b#?", "c" }.Select(k => new CopyWorkItem(k, "d/" + k, 1, "\"e\"", null, OssCopy.Core.Backup.ReportReason.Missing)).ToList();
+        await queue.SendAsync(new CopyBatchMessage<CopyWorkItem>("p", "run1", "b-0", items), null, CancellationToken.None);
+
+        // Each delivery copies "a", then fails on "b#?".
+        async Task Copy(ReceivedMessage message, CancellationToken cancellationToken)
+        {
+            var batch = message.Decode<CopyBatchMessage<CopyWorkItem>>();
+            var done = await outcomes.FindRecordedAsync(batch.RunId, batch.Items.Select(i => i.Key), cancellationToken);
+            foreach (var item in batch.Items.Where(i => !done.ContainsKey(i.Key)))
+            {
+                if (item.Key == "b#?")
+                {
+                    throw new InvalidOperationException("InternalError from the destination");
+                }
+
+                await outcomes.TryAddAsync(batch.RunId, new() { Key = item.Key, DestinationKey = item.DestinationKey, Action = OssCopy.Core.Backup.ReportAction.Copied, Size = item.Size }, cancellationToken);
+            }
+        }
+
+        async Task Poison(ReceivedMessage message, Exception? error, CancellationToken cancellationToken)
+        {
+            var batch = message.Decode<CopyBatchMessage<CopyWorkItem>>();
+            foreach (var item in batch.Items)
+            {
+                await outcomes.TryAddAsync(batch.RunId, new()
+                {
+                    Key = item.Key,
+                    DestinationKey = item.DestinationKey,
+                    Action = OssCopy.Core.Backup.ReportAction.Failed,
+                    Size = item.Size,
+                    ErrorMessage = error?.Message ?? "delivered too often",
+                }, cancellationToken);
+            }
+        }
+
+        var dispositions = new List<MessageDisposition>();
+        for (var i = 0; i < 5 && !dispositions.Contains(MessageDisposition.Poisoned); i++)
+        {
+            dispositions.AddRange(await queue.ProcessAsync(Copy, Poison, 1, CancellationToken.None));
+        }
+
+        var report = new List<OssCopy.Core.Backup.ReportEntry>();
+        await foreach (var entry in outcomes.ReadInKeyOrderAsync("run1", CancellationToken.None))
+        {
+            report.Add(entry);
+        }
+
+        Assert.Equal([MessageDisposition.Released, MessageDisposition.Poisoned], dispositions);
+        Assert.Equal(["a", "b#?", "c"], report.Select(e => e.Key));
+        Assert.Equal([OssCopy.Core.Backup.ReportAction.Copied, OssCopy.Core.Backup.ReportAction.Failed, OssCopy.Core.Backup.ReportAction.Failed], report.Select(e => e.Action));
+        Assert.Equal("InternalError from the destination", report[1].ErrorMessage);
+    }
+}

@@ -127,3 +127,25 @@ public sealed class RunStoreTests(AzuriteFixture azurite)
         Assert.Equal(RunStatus.Completed, (await store.GetAsync("p", first.RunId, CancellationToken.None))?.Status);
     }
 }
+
+[Collection(AzuriteTests.Name)]
+public sealed class RunStoreLimitTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Too_many_long_listing_cursors_are_refused_by_name_instead_of_failing_in_the_table()
+    {
+        var options = TestNames.UniqueOptions();
+        var store = new RunStore(azurite.CreateClients(), options, TimeProvider.System);
+        await store.CreateIfNotExistsAsync(CancellationToken.None);
+        var run = (await store.StartAsync("p", "fp", CancellationToken.None)).Run;
+        var cursor = OutcomeStoreTests.Exactly1023Bytes('x');
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.UpdateAsync("p", run.RunId, r => r with
+        {
+            Listing = Enumerable.Range(0, 40).ToDictionary(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture), _ => new ListingPosition(cursor, false)),
+        }, CancellationToken.None));
+
+        Assert.Contains("40 key ranges", error.Message, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Listing, (await store.GetAsync("p", run.RunId, CancellationToken.None))?.Status);
+    }
+}
