@@ -79,6 +79,28 @@ public sealed class OutcomeStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Key_order_holds_across_result_pages_and_a_same_prefix_group_larger_than_a_page()
+    {
+        var store = await CreateAsync(shards: 2);
+        var shared = new string('s', 290);
+        var random = new Random(11);
+
+        // 1,500 keys sharing their first 290 bytes (one row-key group spanning pages), 1,500 others.
+        var keys = Enumerable.Range(0, 1500).Select(i => shared + RandomText(random, 1 + (i % 40)) + i.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Concat(Enumerable.Range(0, 1500).Select(i => RandomText(random, 1 + (i % 60)) + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .ToHashSet(StringComparer.Ordinal);
+        await store.UpsertAsync("big", keys.Select(k => Entry(k)), CancellationToken.None);
+
+        var read = new List<string>();
+        await foreach (var entry in store.ReadInKeyOrderAsync("big", CancellationToken.None))
+        {
+            read.Add(entry.Key);
+        }
+
+        Assert.Equal(keys.OrderBy(k => Encoding.UTF8.GetBytes(k), ByteOrder.Instance), read);
+    }
+
+    [Fact]
     public void Row_keys_of_the_longest_keys_fit_the_table_limit_and_avoid_forbidden_characters()
     {
         foreach (var key in new[] { Exactly1023Bytes('x'), Exactly1023Bytes('中'), Exactly1023Bytes('\u0001') })
