@@ -1,0 +1,168 @@
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Logging;
+
+namespace OssCopy.AzureStorage;
+
+/// <summary>A message received from a queue, with how many times it has been delivered (this time included).</summary>
+public sealed record ReceivedMessage(string MessageId, string PopReceipt, long DequeueCount, BinaryData Body, DateTimeOffset? InsertedOn)
+{
+    public T Decode<T>() => QueueMessageCodec.Decode<T>(Body);
+}
+
+/// <summary>What became of a received message.</summary>
+public enum MessageDisposition
+{
+    /// <summary>The handler succeeded; the message is deleted.</summary>
+    Completed,
+
+    /// <summary>The handler failed; the message becomes visible again for another delivery.</summary>
+    Released,
+
+    /// <summary>Delivered too often: moved to <c>{queue}-poison</c> and the poison handler called.</summary>
+    Poisoned,
+}
+
+/// <summary>
+/// A queue and its poison queue, processed as the Functions queue trigger does: a handler that throws leaves the
+/// message for another delivery (after <c>visibilityTimeout</c>); when a delivery fails and the message was dequeued
+/// <see cref="AzureStorageOptions.MaxDequeueCount"/> times, or a message arrives already dequeued more often (its
+/// worker died), it is copied to the poison queue and deleted, and the poison handler gets it with the last error.
+/// Functions do this themselves; this class is the same contract for tests and for hosts without the runtime.
+/// </summary>
+public sealed partial class QueueTransport
+{
+    private readonly QueueClient _queue;
+    private readonly QueueClient _poison;
+    private readonly int _maxDequeueCount;
+    private readonly ILogger _logger;
+
+    public QueueTransport(AzureStorageClients clients, string queueName, int maxDequeueCount, ILogger<QueueTransport> logger)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        ArgumentException.ThrowIfNullOrEmpty(queueName);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDequeueCount, 1);
+        _queue = clients.Queues.GetQueueClient(queueName);
+        _poison = clients.Queues.GetQueueClient(queueName + "-poison");
+        _maxDequeueCount = maxDequeueCount;
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    public string Name => _queue.Name;
+
+    public string PoisonName => _poison.Name;
+
+    /// <summary>Visibility after a failed delivery (the host's <c>queues.visibilityTimeout</c>, default 0).</summary>
+    public TimeSpan RetryVisibility { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How long a received message stays hidden while its handler runs.</summary>
+    public TimeSpan ProcessingVisibility { get; init; } = TimeSpan.FromMinutes(10);
+
+    public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken)
+    {
+        await _queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await _poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Sends a message; <paramref name="delay"/> keeps it invisible that long (a retry later, a heartbeat check).</summary>
+    public async Task<string> SendAsync(BinaryData body, TimeSpan? delay, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var receipt = await _queue.SendMessageAsync(body, delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+        return receipt.Value.MessageId;
+    }
+
+    public Task<string> SendAsync<T>(T message, TimeSpan? delay, CancellationToken cancellationToken) =>
+        SendAsync(QueueMessageCodec.Encode(message), delay, cancellationToken);
+
+    /// <summary>
+    /// Receives up to <paramref name="maxMessages"/> messages and processes them one after another; returns what
+    /// happened to each (empty when the queue had none visible).
+    /// </summary>
+    public async Task<IReadOnlyList<MessageDisposition>> ProcessAsync(
+        Func<ReceivedMessage, CancellationToken, Task> handler,
+        Func<ReceivedMessage, Exception?, CancellationToken, Task>? onPoison,
+        int maxMessages,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var messages = await _queue.ReceiveMessagesAsync(maxMessages, ProcessingVisibility, cancellationToken);
+        var results = new List<MessageDisposition>(messages.Value.Length);
+        foreach (var message in messages.Value)
+        {
+            results.Add(await ProcessOneAsync(message, handler, onPoison, cancellationToken));
+        }
+
+        return results;
+    }
+
+    /// <summary>Messages in the poison queue (peeked, not removed), for checks and operators.</summary>
+    public async Task<IReadOnlyList<BinaryData>> PeekPoisonAsync(int maxMessages, CancellationToken cancellationToken)
+    {
+        var peeked = await _poison.PeekMessagesAsync(maxMessages, cancellationToken);
+        return [.. peeked.Value.Select(m => m.Body)];
+    }
+
+    public async Task<int> ApproximateCountAsync(CancellationToken cancellationToken) =>
+        (await _queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+
+    private async Task<MessageDisposition> ProcessOneAsync(
+        QueueMessage message,
+        Func<ReceivedMessage, CancellationToken, Task> handler,
+        Func<ReceivedMessage, Exception?, CancellationToken, Task>? onPoison,
+        CancellationToken cancellationToken)
+    {
+        var received = new ReceivedMessage(message.MessageId, message.PopReceipt, message.DequeueCount, message.Body, message.InsertedOn);
+        if (message.DequeueCount > _maxDequeueCount)
+        {
+            // Delivered more often than allowed without ever failing here: its worker died mid-way each time.
+            await PoisonAsync(received, null, onPoison, cancellationToken);
+            return MessageDisposition.Poisoned;
+        }
+
+        Exception? error;
+        try
+        {
+            await handler(received, cancellationToken);
+            await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            return MessageDisposition.Completed;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            error = e;
+        }
+
+        if (message.DequeueCount >= _maxDequeueCount)
+        {
+            await PoisonAsync(received, error, onPoison, cancellationToken);
+            return MessageDisposition.Poisoned;
+        }
+
+        Log.DeliveryFailed(_logger, _queue.Name, message.MessageId, message.DequeueCount, error.GetType().Name);
+        await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: RetryVisibility, cancellationToken: cancellationToken);
+        return MessageDisposition.Released;
+    }
+
+    private async Task PoisonAsync(ReceivedMessage message, Exception? error, Func<ReceivedMessage, Exception?, CancellationToken, Task>? onPoison, CancellationToken cancellationToken)
+    {
+        Log.Poisoned(_logger, _queue.Name, message.MessageId, message.DequeueCount, _poison.Name);
+
+        // The handler first: if it fails the message stays, is delivered again, and the handler gets another chance.
+        if (onPoison is not null)
+        {
+            await onPoison(message, error, cancellationToken);
+        }
+
+        await _poison.SendMessageAsync(message.Body, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
+        await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Message {MessageId} of queue {Queue} failed on delivery {DequeueCount} ({ErrorType}); it will be delivered again.")]
+        public static partial void DeliveryFailed(ILogger logger, string queue, string messageId, long dequeueCount, string errorType);
+
+        [LoggerMessage(2, LogLevel.Error, "Message {MessageId} of queue {Queue} was delivered {DequeueCount} times; moved to {PoisonQueue}.")]
+        public static partial void Poisoned(ILogger logger, string queue, string messageId, long dequeueCount, string poisonQueue);
+    }
+}

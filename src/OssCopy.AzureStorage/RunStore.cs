@@ -1,0 +1,262 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using OssCopy.Core.Backup;
+
+namespace OssCopy.AzureStorage;
+
+/// <summary>
+/// Run records in a table, partition = the plan. Row <c>active</c> names the plan's running run; row <c>run-{id}</c>
+/// holds each run. Both change in one entity-group transaction with If-Match on the ETags read, so two concurrent
+/// starts make one run (the loser's transaction fails with 409/412 and it re-reads), and a stale run is taken over
+/// by exactly one start. Updates are read–modify–write loops on the run row's ETag.
+/// </summary>
+public sealed class RunStore
+{
+    private const string ActiveRow = "active";
+    private const string RunRowPrefix = "run-";
+
+    private readonly TableClient _table;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _stalePeriod;
+
+    public RunStore(AzureStorageClients clients, AzureStorageOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        ArgumentNullException.ThrowIfNull(options);
+        _table = clients.Tables.GetTableClient(options.RunsTable);
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _stalePeriod = options.StalePeriod;
+    }
+
+    public Task CreateIfNotExistsAsync(CancellationToken cancellationToken) => _table.CreateIfNotExistsAsync(cancellationToken);
+
+    /// <summary>
+    /// Starts a run of the plan unless one is active. A run whose heartbeat is older than the stale period is taken
+    /// over: same run id, heartbeat renewed, <see cref="RunRecord.Takeovers"/> + 1; the caller resumes it.
+    /// </summary>
+    public async Task<RunStart> StartAsync(string plan, string fingerprint, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fingerprint);
+        var partition = TableKeys.ForText(plan);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var now = _time.GetUtcNow();
+            var active = await _table.GetEntityIfExistsAsync<TableEntity>(partition, ActiveRow, cancellationToken: cancellationToken);
+            if (!active.HasValue)
+            {
+                var run = new RunRecord
+                {
+                    Plan = plan,
+                    RunId = NewRunId(now),
+                    Fingerprint = fingerprint,
+                    Status = RunStatus.Listing,
+                    StartedAt = now,
+                    HeartbeatAt = now,
+                };
+                var pointer = new TableEntity(partition, ActiveRow) { ["RunId"] = run.RunId };
+                if (await TrySubmitAsync([new(TableTransactionActionType.Add, pointer), new(TableTransactionActionType.Add, ToEntity(partition, run))], cancellationToken))
+                {
+                    return new RunStart(RunStartOutcome.Started, run);
+                }
+
+                continue;
+            }
+
+            var runId = active.Value!.GetString("RunId");
+            var row = await _table.GetEntityIfExistsAsync<TableEntity>(partition, RunRowPrefix + runId, cancellationToken: cancellationToken);
+            if (!row.HasValue)
+            {
+                // A pointer without its run cannot come from this store's transactions; refuse to guess.
+                throw new InvalidDataException($"The runs table names run '{runId}' as active for plan '{plan}', but has no record of it.");
+            }
+
+            var current = FromEntity(row.Value!);
+            if (now - current.HeartbeatAt < _stalePeriod)
+            {
+                return new RunStart(RunStartOutcome.AlreadyActive, current);
+            }
+
+            // Touching the pointer too makes a concurrent takeover (which read the same pointer ETag) fail.
+            var taken = current with { HeartbeatAt = now, Takeovers = current.Takeovers + 1 };
+            var pointerTouch = new TableEntity(partition, ActiveRow) { ["RunId"] = runId, ["TakenOverAt"] = now };
+            if (await TrySubmitAsync(
+                [
+                    new(TableTransactionActionType.UpdateReplace, pointerTouch, active.Value!.ETag),
+                    new(TableTransactionActionType.UpdateReplace, ToEntity(partition, taken), row.Value!.ETag),
+                ],
+                cancellationToken))
+            {
+                return new RunStart(RunStartOutcome.TookOver, taken);
+            }
+        }
+    }
+
+    public async Task<RunRecord?> GetAsync(string plan, string runId, CancellationToken cancellationToken)
+    {
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKeys.ForText(plan), RunRowPrefix + runId, cancellationToken: cancellationToken);
+        return row.HasValue ? FromEntity(row.Value!) : null;
+    }
+
+    /// <summary>The plan's running run, or null.</summary>
+    public async Task<RunRecord?> GetActiveAsync(string plan, CancellationToken cancellationToken)
+    {
+        var active = await _table.GetEntityIfExistsAsync<TableEntity>(TableKeys.ForText(plan), ActiveRow, cancellationToken: cancellationToken);
+        return active.HasValue ? await GetAsync(plan, active.Value!.GetString("RunId"), cancellationToken) : null;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the latest record and writes it if nobody wrote in between (If-Match),
+    /// else re-reads and applies it again: <paramref name="change"/> must be a pure function of the record it gets
+    /// (add deltas, don't set totals computed outside). Renews the heartbeat. Throws when the run is finished.
+    /// </summary>
+    public async Task<RunRecord> UpdateAsync(string plan, string runId, Func<RunRecord, RunRecord> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var partition = TableKeys.ForText(plan);
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await _table.GetEntityAsync<TableEntity>(partition, RunRowPrefix + runId, cancellationToken: cancellationToken);
+            var current = FromEntity(row.Value);
+            if (current.IsFinished)
+            {
+                throw new InvalidOperationException($"Run '{runId}' of plan '{plan}' is {current.Status}; it takes no more updates.");
+            }
+
+            var next = change(current) with { Plan = current.Plan, RunId = current.RunId, HeartbeatAt = _time.GetUtcNow() };
+            try
+            {
+                await _table.UpdateEntityAsync(ToEntity(partition, next), row.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+                return next;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                await BackOffAsync(attempt, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Adds to the run's totals and counters (the common update of a finished copy batch).</summary>
+    public Task<RunRecord> AddAsync(string plan, string runId, ReportTotals totals, long batchesCompleted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(totals);
+        return UpdateAsync(plan, runId, r => r with { Totals = r.Totals + totals, BatchesCompleted = r.BatchesCompleted + batchesCompleted }, cancellationToken);
+    }
+
+    /// <summary>Renews the heartbeat only.</summary>
+    public Task<RunRecord> HeartbeatAsync(string plan, string runId, CancellationToken cancellationToken) =>
+        UpdateAsync(plan, runId, r => r, cancellationToken);
+
+    /// <summary>
+    /// Ends the run (Completed or Failed) and frees the plan for the next start, in one transaction. Idempotent: a
+    /// finished run stays as it is.
+    /// </summary>
+    public async Task<RunRecord> FinishAsync(string plan, string runId, RunStatus status, Func<RunRecord, RunRecord>? change, CancellationToken cancellationToken)
+    {
+        if (status is not (RunStatus.Completed or RunStatus.Failed))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A run finishes Completed or Failed.");
+        }
+
+        var partition = TableKeys.ForText(plan);
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await _table.GetEntityAsync<TableEntity>(partition, RunRowPrefix + runId, cancellationToken: cancellationToken);
+            var current = FromEntity(row.Value);
+            if (current.IsFinished)
+            {
+                return current;
+            }
+
+            var now = _time.GetUtcNow();
+            var finished = (change?.Invoke(current) ?? current) with { Plan = current.Plan, RunId = current.RunId, Status = status, FinishedAt = now, HeartbeatAt = now };
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, ToEntity(partition, finished), row.Value.ETag) };
+            var active = await _table.GetEntityIfExistsAsync<TableEntity>(partition, ActiveRow, cancellationToken: cancellationToken);
+            if (active.HasValue && active.Value!.GetString("RunId") == runId)
+            {
+                actions.Add(new(TableTransactionActionType.Delete, active.Value!, active.Value!.ETag));
+            }
+
+            if (await TrySubmitAsync(actions, cancellationToken))
+            {
+                return finished;
+            }
+
+            await BackOffAsync(attempt, cancellationToken);
+        }
+    }
+
+    private async Task<bool> TrySubmitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.SubmitTransactionAsync(actions, cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            // Someone else added, changed or removed a row we read: read again.
+            return false;
+        }
+    }
+
+    private static Task BackOffAsync(int attempt, CancellationToken cancellationToken) =>
+        // Contended updates retry after a short random pause so writers don't collide in lock step.
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 << Math.Min(attempt, 5))), cancellationToken);
+
+    private static string NewRunId(DateTimeOffset now) => $"{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}"[..29];
+
+    private static TableEntity ToEntity(string partition, RunRecord run) => new(partition, RunRowPrefix + run.RunId)
+    {
+        ["Plan"] = run.Plan,
+        ["RunId"] = run.RunId,
+        ["Fingerprint"] = run.Fingerprint,
+        ["Status"] = run.Status.ToString(),
+        ["StartedAt"] = run.StartedAt,
+        ["FinishedAt"] = run.FinishedAt,
+        ["HeartbeatAt"] = run.HeartbeatAt,
+        ["Takeovers"] = run.Takeovers,
+        ["Totals"] = JsonSerializer.Serialize(run.Totals, ReportJson.CompactOptions),
+        ["Listing"] = ListingJson(run),
+        ["BatchesEnqueued"] = run.BatchesEnqueued,
+        ["BatchesCompleted"] = run.BatchesCompleted,
+        ["ObjectsEnqueued"] = run.ObjectsEnqueued,
+        ["Copied"] = run.Totals.Copied,
+        ["CopiedBytes"] = run.Totals.CopiedBytes,
+        ["Failed"] = run.Totals.Failed,
+        ["Error"] = run.Error,
+    };
+
+    private static string ListingJson(RunRecord run)
+    {
+        // A string property holds at most 64 KiB (32K UTF-16 characters); cursors are keys of up to 1,023 bytes.
+        var json = JsonSerializer.Serialize(run.Listing, ReportJson.CompactOptions);
+        if (json.Length > MaxListingChars)
+        {
+            throw new InvalidOperationException($"Run '{run.RunId}' tracks {run.Listing.Count} key ranges whose cursors take {json.Length} characters; a run record holds at most {MaxListingChars}. Use fewer ranges.");
+        }
+
+        return json;
+    }
+
+    private const int MaxListingChars = 30_000;
+
+    private static RunRecord FromEntity(TableEntity row) => new()
+    {
+        Plan = row.GetString("Plan"),
+        RunId = row.GetString("RunId"),
+        Fingerprint = row.GetString("Fingerprint"),
+        Status = Enum.Parse<RunStatus>(row.GetString("Status")),
+        StartedAt = row.GetDateTimeOffset("StartedAt") ?? default,
+        FinishedAt = row.GetDateTimeOffset("FinishedAt"),
+        HeartbeatAt = row.GetDateTimeOffset("HeartbeatAt") ?? default,
+        Takeovers = row.GetInt32("Takeovers") ?? 0,
+        Totals = JsonSerializer.Deserialize<ReportTotals>(row.GetString("Totals") ?? "{}", ReportJson.CompactOptions) ?? new(),
+        Listing = JsonSerializer.Deserialize<Dictionary<string, ListingPosition>>(row.GetString("Listing") ?? "{}", ReportJson.CompactOptions) ?? [],
+        BatchesEnqueued = row.GetInt64("BatchesEnqueued") ?? 0,
+        BatchesCompleted = row.GetInt64("BatchesCompleted") ?? 0,
+        ObjectsEnqueued = row.GetInt64("ObjectsEnqueued") ?? 0,
+        Error = row.GetString("Error"),
+    };
+}
