@@ -16,7 +16,7 @@ public static class FunctionsJson
         };
         options.Converters.Add(new JsonStringEnumConverter());
         options.Converters.Add(new UInt64AsStringConverter());
-        options.MakeReadOnly();
+        options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
 
