@@ -18,7 +18,7 @@ public static class Repository
     {
         get
         {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
             return Path.Combine(Root, "src", "OssCopy.Functions", "bin", configuration, "net10.0");
         }
     }
