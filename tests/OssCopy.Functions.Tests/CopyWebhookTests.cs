@@ -104,6 +104,17 @@ public sealed class CopyWebhookTests(FunctionsAppFixture app)
     }
 
     [Fact]
+    public async Task Invalid_utf8_inside_a_json_string_is_a_400_not_a_500()
+    {
+        var body = "{\"bucket\":\""u8.ToArray().Concat(new byte[] { 0x85 }).Concat("\"}"u8.ToArray()).ToArray();
+
+        var response = await app.CopyAsync(body);
+
+        Assert.Equal(400, response.Status);
+        Assert.True(response.Json.GetProperty("errors").TryGetProperty("/", out _), response.ToString());
+    }
+
+    [Fact]
     public async Task A_body_over_the_limit_is_refused_with_413_before_it_is_read_whole()
     {
         var before = app.Oss.Counters.Total;

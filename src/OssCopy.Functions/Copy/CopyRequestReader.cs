@@ -65,6 +65,13 @@ public static class CopyRequestReader
 
     private static CopyRequest? ReadCore(ReadOnlyMemory<byte> body, ProblemList problems)
     {
+        // JsonDocument checks structure, not the UTF-8 inside strings; reading such a string later would throw.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            problems.Add("/", "is not valid UTF-8.");
+            return null;
+        }
+
         JsonDocument document;
         try
         {

@@ -58,6 +58,11 @@ public static class EventEnvelopeReader
             return new EventDelivery(EventTransport.EventBridge, id, type, IsOssType(type) ? OssEventParser.Parse(body, "") : []);
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw new EventFormatException("/", "is not valid UTF-8.");
+        }
+
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = OssEventParser.MaxDepth });

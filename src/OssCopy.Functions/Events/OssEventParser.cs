@@ -14,6 +14,11 @@ public static class OssEventParser
 
     public static IReadOnlyList<OssObjectEvent> Parse(ReadOnlySpan<byte> json, string path)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            throw new EventFormatException(path, "is not valid UTF-8.");
+        }
+
         try
         {
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
