@@ -205,6 +205,28 @@ public sealed class CopyWebhookTests(FunctionsAppFixture app)
     }
 
     [Fact]
+    public async Task Oss_refusing_the_credentials_keeps_its_403_and_neither_answer_nor_logs_carry_the_secret()
+    {
+        var source = NewKey("denied");
+        await app.PutAsync(FunctionsAppFixture.SourceBucket, source, "x");
+        var wrongSecret = "wrong-secret-" + Guid.NewGuid().ToString("N");
+        var settings = app.Settings();
+        settings["OSS_ACCESS_KEY_SECRET"] = wrongSecret;
+        var logs = new CapturingLoggerProvider();
+        using var host = FunctionsAppFixture.BuildHost(settings, logs);
+
+        var response = await FunctionsAppFixture.InvokeAsync<Copy.CopyFunction>(host, "/api/copy", System.Text.Encoding.UTF8.GetBytes(Body(source, NewKey("denied-dest"))),
+            "application/json", null, (f, r) => f.RunAsync(r));
+
+        Assert.Equal(403, response.Status);
+        Assert.Equal("SignatureDoesNotMatch", response.Json.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(response.Json.GetProperty("requestId").GetString()));
+        Assert.DoesNotContain(wrongSecret, response.Text, StringComparison.Ordinal);
+        Assert.NotEmpty(logs.Lines);
+        Assert.DoesNotContain(logs.Lines, line => line.Contains(wrongSecret, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_repeat_with_the_same_idempotency_key_returns_the_first_outcome_without_a_second_copy()
     {
         var source = NewKey("idempotent");

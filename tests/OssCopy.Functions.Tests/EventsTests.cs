@@ -195,6 +195,24 @@ public sealed class EventsTests(FunctionsAppFixture app)
         Assert.All(app.Mns.Handler.Urls, u => Assert.Equal(TestMns.CertificateHost, u.Host));
     }
 
+    [Fact]
+    public async Task A_simplified_mns_notification_carries_the_message_alone_and_is_copied()
+    {
+        var key = NewKey("mns-simplified");
+        var put = await app.PutAsync(FunctionsAppFixture.EventSourceBucket, key, "simplified");
+        var body = Encoding.UTF8.GetBytes(Convert.ToBase64String(Encoding.UTF8.GetBytes(
+            OssEvents.Json("ObjectCreated:PutObject", FunctionsAppFixture.EventSourceBucket, key, put.ETag, NewRequestId()))));
+
+        var response = await app.EventAsync(body, null, prepare: r =>
+        {
+            r.Headers["x-mns-message-id"] = Guid.NewGuid().ToString("N");
+            app.Mns.Sign(r, body, DateTimeOffset.UtcNow, contentType: "text/plain;charset=utf-8");
+        });
+
+        Assert.Equal(204, response.Status);
+        Assert.True(await app.ExistsAsync(FunctionsAppFixture.EventDestinationBucket, CopiedKey(key)));
+    }
+
     public static TheoryData<string> MnsForgeries => ["bad signature", "foreign certificate host", "http certificate url", "stale date", "future date", "tampered body", "no content-md5"];
 
     [Theory]

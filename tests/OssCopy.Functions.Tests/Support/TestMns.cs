@@ -53,9 +53,9 @@ public sealed class TestMns : IDisposable
         """);
 
     /// <summary>Sets the headers MNS sends on <paramref name="request"/> and signs it (or signs with another key when <paramref name="forge"/>).</summary>
-    public void Sign(HttpRequest request, byte[] body, DateTimeOffset date, Uri? certificateUrl = null, bool forge = false)
+    public void Sign(HttpRequest request, byte[] body, DateTimeOffset date, Uri? certificateUrl = null, bool forge = false, string contentType = "text/xml;charset=utf-8")
     {
-        request.ContentType = "text/xml;charset=utf-8";
+        request.ContentType = contentType;
         request.Headers["Date"] = date.ToString("r", System.Globalization.CultureInfo.InvariantCulture);
         request.Headers["Content-MD5"] = Convert.ToBase64String(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(MD5.HashData(body))));
         request.Headers["x-mns-request-id"] = Guid.NewGuid().ToString("N").ToUpperInvariant();
@@ -63,6 +63,7 @@ public sealed class TestMns : IDisposable
         request.Headers[EventEnvelopeReader.MnsCertificateUrlHeader] = Convert.ToBase64String(Encoding.UTF8.GetBytes((certificateUrl ?? CertificateUrl).AbsoluteUri));
         // The documented string to sign, written out here rather than borrowed from the verifier under test.
         var stringToSign = "POST\n" + request.Headers["Content-MD5"] + "\n" + request.ContentType + "\n" + request.Headers["Date"] + "\n"
+                           + (request.Headers.TryGetValue("x-mns-message-id", out var messageId) ? "x-mns-message-id:" + messageId + "\n" : "")
                            + "x-mns-request-id:" + request.Headers["x-mns-request-id"] + "\n"
                            + "x-mns-signing-cert-url:" + request.Headers[EventEnvelopeReader.MnsCertificateUrlHeader] + "\n"
                            + "x-mns-version:2015-06-06\n"
