@@ -1,0 +1,67 @@
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OssCopy.Core;
+using OssCopy.Functions.Configuration;
+using OssCopy.Functions.Copy;
+using OssCopy.Functions.Events;
+using OssCopy.Oss;
+
+namespace OssCopy.Functions;
+
+public static class FunctionsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Everything the app is made of, for <c>Program.cs</c> and the tests alike: the ASP.NET Core integration,
+    /// the error-mapping middleware and <see cref="AddOssCopyFunctions"/>.
+    /// </summary>
+    public static FunctionsApplicationBuilder ConfigureOssCopyFunctions(this FunctionsApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureFunctionsWebApplication();
+        builder.UseMiddleware<ErrorMappingMiddleware>();
+        builder.Services.AddOssCopyFunctions(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers the engine (OSS client from <c>Oss</c>, engine from <c>CopyEngine</c>) and the app's own parts,
+    /// binding and validating at start every setting the app reads: <c>Webhook</c>, <c>Events</c> (routes,
+    /// EventBridge secret, MNS certificate hosts). Seams a host may register first: <see cref="IIdempotencyStore"/>,
+    /// <see cref="IEventDeduplicator"/>, <see cref="IEventCopyDispatcher"/> (in memory / in process by default).
+    /// </summary>
+    public static IServiceCollection AddOssCopyFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        // The engine's composition root; AddOssCopy (one call) replaces these two once Core has it.
+        services.AddOssClient(configuration).AddThrottleSignal();
+        services.AddOssCopyEngine(configuration);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OssClientOptions>, OssSettingsValidator>());
+
+        services.AddOptions<WebhookOptions>()
+            .Bind(configuration.GetSection(WebhookOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<EventOptions>()
+            .Bind(configuration.GetSection(EventOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventOptions>, EventOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IIdempotencyStore, InMemoryIdempotencyStore>();
+        services.TryAddSingleton<IEventDeduplicator, InMemoryEventDeduplicator>();
+        services.TryAddSingleton<IEventCopyDispatcher, InProcessEventCopyDispatcher>();
+        services.TryAddSingleton<EventRouter>();
+        services.TryAddSingleton<SharedSecretAuthenticator>();
+        services.TryAddSingleton<MnsCertificateSource>();
+        services.TryAddSingleton<MnsSignatureVerifier>();
+        services.AddHttpClient(MnsCertificateSource.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        return services;
+    }
+}
