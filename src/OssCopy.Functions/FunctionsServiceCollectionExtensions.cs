@@ -38,9 +38,8 @@ public static class FunctionsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        // The engine's composition root; AddOssCopy (one call) replaces these two once Core has it.
-        services.AddOssClient(configuration).AddThrottleSignal();
-        services.AddOssCopyEngine(configuration);
+        // The engine's composition root, as the CLI and the tests compose it.
+        services.AddOssCopy(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OssClientOptions>, OssSettingsValidator>());
 
         services.AddOptions<WebhookOptions>()

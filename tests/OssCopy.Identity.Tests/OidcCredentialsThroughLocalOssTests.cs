@@ -5,10 +5,9 @@ using LocalOss.Sts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OssCopy.Core;
 using Microsoft.Extensions.Options;
 using OssCopy.Core.Backup;
-using OssCopy.Core.Copying;
-using OssCopy.Core.State;
 using OssCopy.Oss;
 using OssCopy.Oss.Credentials;
 using OssCopy.Oss.Models;
@@ -86,11 +85,10 @@ public sealed class OidcCredentialsThroughLocalOssTests : IDisposable
 
         var token = _issuer.Mint();
         server.Counters.Reset();
-        await using var services = Services(server, _issuer.WriteTokenFile(token));
-        var client = services.GetRequiredService<IOssClient>();
-        var runner = new BackupRunner(client, Options.Create(new CopyEngineOptions()),
-            Options.Create(new BackupRunnerOptions { ThrottleBackoff = TimeSpan.FromMilliseconds(10), CheckpointInterval = TimeSpan.FromMilliseconds(50) }),
-            NullCopyStateStore.Instance, services.GetRequiredService<ILoggerFactory>());
+        // The engine as every host composes it, over the OIDC-only client.
+        await using var services = Services(server, _issuer.WriteTokenFile(token), (s, c) => s.AddOssCopyEngine(c)
+            .Configure<BackupRunnerOptions>(o => { o.ThrottleBackoff = TimeSpan.FromMilliseconds(10); o.CheckpointInterval = TimeSpan.FromMilliseconds(50); }));
+        var runner = services.GetRequiredService<BackupRunner>();
 
         var report = await runner.RunAsync(new BackupPlan
         {
