@@ -97,7 +97,7 @@ public sealed class ArchivedIntegrationTests(ArchiveFixture oss) : IClassFixture
         Assert.Equal(Cold, failed.Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.All(failed, e =>
         {
-            Assert.Equal(("InvalidObjectState", 403, "0026-00000006"), (e.ErrorCode, e.StatusCode, e.Ec));
+            Assert.Equal(("InvalidObjectState", 403, "0016-00000404"), (e.ErrorCode, e.StatusCode, e.Ec));
             Assert.False(string.IsNullOrEmpty(e.RequestId));
         });
         Assert.Equal(new Dictionary<string, long> { ["ListObjectsV2"] = 2, ["GetBucketLocation"] = 2, ["CopyObject"] = 6 }, Requests(report)); // no HEAD: as before the option

@@ -10,7 +10,7 @@ namespace OssCopy.Core.Tests.Backup;
 /// <summary>A plan's <c>options.archived</c>: from the plan JSON to each copy request, and from each outcome to the report.</summary>
 public class ArchivedPlanTests
 {
-    private static readonly OssException Frozen = new(403, OssRestore.InvalidObjectState, "The operation is not valid for the object's state", "frozen-req", ec: "0026-00000006");
+    private static readonly OssException Frozen = new(403, OssRestore.InvalidObjectState, "The operation is not valid for the object's state", "frozen-req", ec: "0016-00000404");
 
     /// <summary>Five Standard objects and two frozen ones (data/001 Archive, data/003 ColdArchive) that OSS refuses to copy.</summary>
     private static (InMemoryOss Oss, List<RestoreObjectRequest> Restores) Source()
@@ -51,7 +51,7 @@ public class ArchivedPlanTests
         Assert.Equal((5L, 2L, 0L, 0L), (report.Totals.Copied, report.Totals.Failed, report.Totals.Restoring, report.Totals.Skipped));
         var failed = sink.Entries.Where(e => e.Action == ReportAction.Failed).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
         Assert.Equal(["data/001.txt", "data/003.txt"], failed.Select(e => e.Key));
-        Assert.All(failed, e => Assert.Equal(("InvalidObjectState", 403, "frozen-req", "0026-00000006"), (e.ErrorCode, e.StatusCode, e.RequestId, e.Ec)));
+        Assert.All(failed, e => Assert.Equal(("InvalidObjectState", 403, "frozen-req", "0016-00000404"), (e.ErrorCode, e.StatusCode, e.RequestId, e.Ec)));
         Assert.Equal(0, oss.Count("HeadObject"));
         Assert.Empty(restores);
         Assert.True(report.HasFailures);

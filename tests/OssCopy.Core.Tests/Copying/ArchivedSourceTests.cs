@@ -9,7 +9,7 @@ namespace OssCopy.Core.Tests.Copying;
 /// <summary>Archived sources through the client seam: fail (as before), skip and restore, decided from HEAD or from the copy's own answer.</summary>
 public class ArchivedSourceTests
 {
-    private static readonly OssException Frozen = new(403, OssRestore.InvalidObjectState, "The operation is not valid for the object's state", "frozen-req", ec: "0026-00000006");
+    private static readonly OssException Frozen = new(403, OssRestore.InvalidObjectState, "The operation is not valid for the object's state", "frozen-req", ec: "0016-00000404");
 
     private static CopyRequest Request(string? archived = null, int? days = null, string? tier = null) => new()
     {
@@ -86,7 +86,7 @@ public class ArchivedSourceTests
         var outcome = await Fake.Orchestrator(oss).CopyAsync(Request(archived));
 
         Assert.Equal(CopyStatus.Failed, outcome.Status);
-        Assert.Equal((403, "InvalidObjectState", "The operation is not valid for the object's state", "frozen-req", "0026-00000006"),
+        Assert.Equal((403, "InvalidObjectState", "The operation is not valid for the object's state", "frozen-req", "0016-00000404"),
             (outcome.Error!.StatusCode, outcome.Error.Code, outcome.Error.Message, outcome.Error.RequestId, outcome.Error.Ec));
         Never(oss, "restore");
     }
