@@ -8,6 +8,7 @@ using OssCopy.Core;
 using OssCopy.Functions.Configuration;
 using OssCopy.Functions.Copy;
 using OssCopy.Functions.Events;
+using OssCopy.Identity;
 using OssCopy.Oss;
 
 namespace OssCopy.Functions;
@@ -40,6 +41,10 @@ public static class FunctionsServiceCollectionExtensions
 
         // The engine's composition root, as the CLI and the tests compose it.
         services.AddOssCopy(configuration);
+        // An Azure identity's Entra token as the OIDC token for STS (Oss:Credentials:Mode AzureIdentity, or Auto with a
+        // role and no token file): on Azure the app then holds no Alibaba secret. Unused under the other modes.
+        services.AddOssAzureIdentity(configuration);
+        services.AddOssCopyTelemetry(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OssClientOptions>, OssSettingsValidator>());
 
         services.AddOptions<WebhookOptions>()
