@@ -110,7 +110,11 @@ public sealed class LocalOssServer : IAsyncDisposable
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocalOss");
             var baseHosts = options.BaseHosts.Select(h => h.ToLowerInvariant()).Append("localhost").Distinct(StringComparer.Ordinal).ToList();
             var cnames = options.Cnames.ToDictionary(c => c.Key.ToLowerInvariant(), c => c.Value, StringComparer.Ordinal);
-            var handler = new OssHandler(service, authenticator, counters, faults, baseHosts, cnames, time, logger);
+            var handler = new OssHandler(service, authenticator, counters, faults, baseHosts, cnames, time, logger)
+            {
+                Throttle = new Throttling.RequestThrottle(options.Throttling, time),
+                Latency = new Throttling.LatencySimulator(options.Latency, time),
+            };
             var admin = new AdminEndpoint(counters, faults);
             var sts = new StsEndpoint(options.Sts, temporaryCredentials, counters, time, logger);
             app.Run(http => http.Request.Path.StartsWithSegments(AdminEndpoint.Prefix, StringComparison.Ordinal)

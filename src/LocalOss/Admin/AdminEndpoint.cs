@@ -12,7 +12,8 @@ namespace LocalOss.Admin;
 /// <remarks>
 /// <list type="bullet">
 /// <item><c>GET /_localoss/health</c></item>
-/// <item><c>GET /_localoss/counters</c> → <c>{"total":N,"operations":{"PutObject":1,…}}</c>; <c>DELETE</c> resets.</item>
+/// <item><c>GET /_localoss/counters</c> → <c>{"total":N,"operations":{"PutObject":1,…},"throttled":T,"throttledCodes":{"TotalQpsLimitExceeded":T,…}}</c>;
+/// <c>DELETE</c> resets.</item>
 /// <item><c>GET /_localoss/faults</c>; <c>PUT</c> <c>{"seed":7,"rules":[{"operation":"CopyObject","kind":"SlowDown","rate":0.5}]}</c>
 /// replaces all rules; <c>POST</c> one rule adds it; <c>DELETE</c> clears.</item>
 /// </list>
@@ -48,6 +49,14 @@ internal sealed class AdminEndpoint(RequestCounters counters, FaultInjector faul
                         foreach (var (name, count) in counters.Snapshot())
                         {
                             w.WriteNumber(name, count);
+                        }
+
+                        w.WriteEndObject();
+                        w.WriteNumber("throttled", counters.Throttled);
+                        w.WriteStartObject("throttledCodes");
+                        foreach (var (code, count) in counters.ThrottledSnapshot())
+                        {
+                            w.WriteNumber(code, count);
                         }
 
                         w.WriteEndObject();
