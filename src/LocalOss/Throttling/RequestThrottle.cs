@@ -3,7 +3,7 @@ using LocalOss.Http;
 namespace LocalOss.Throttling;
 
 /// <summary>Why a request was refused by the rate model, or that it was not.</summary>
-internal enum ThrottleVerdict
+public enum ThrottleVerdict
 {
     Admitted,
 
@@ -20,25 +20,49 @@ internal enum ThrottleVerdict
 /// a refused request costs nothing, as a client that backs off must be able to get back under the limit.
 /// One lock guards every bucket; each decision is a few arithmetic operations.
 /// </summary>
-internal sealed class RequestThrottle
+public sealed class RequestThrottle
 {
-    /// <summary>Prefix buckets kept before full (idle) ones are swept; spread keys make one bucket each.</summary>
+    /// <summary>Prefix buckets kept before full (idle) ones are swept, at most once a second; spread keys make one bucket each.</summary>
     private const int SweepThreshold = 10_000;
 
     private readonly Lock _gate = new();
-    private readonly LocalOssThrottlingOptions _options;
+    private LocalOssThrottlingOptions _options;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, TokenBucket> _accounts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TokenBucket> _prefixes = new(StringComparer.Ordinal);
-    private int _nextSweep = SweepThreshold;
+    private long _lastSweep;
 
-    public RequestThrottle(LocalOssThrottlingOptions options, TimeProvider time)
+    internal RequestThrottle(LocalOssThrottlingOptions options, TimeProvider time)
     {
-        _options = options;
+        ArgumentNullException.ThrowIfNull(options);
+        _options = Copy(options);
         _time = time;
+        _lastSweep = time.GetTimestamp();
     }
 
-    public bool Enabled => _options.Enabled;
+    /// <summary>True when any rate is set.</summary>
+    public bool Enabled => Volatile.Read(ref _options).Enabled;
+
+    /// <summary>The limits in force (a copy).</summary>
+    public LocalOssThrottlingOptions Options => Copy(Volatile.Read(ref _options));
+
+    /// <summary>Replaces the limits; every bucket starts again full.</summary>
+    public void Configure(LocalOssThrottlingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Problems().ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(options));
+        }
+
+        lock (_gate)
+        {
+            _options = Copy(options);
+            _accounts.Clear();
+            _prefixes.Clear();
+        }
+    }
 
     /// <summary>Prefix buckets held now (the sweep keeps this bounded by the keys recently used).</summary>
     public int PrefixBucketCount
@@ -53,17 +77,18 @@ internal sealed class RequestThrottle
     }
 
     /// <summary>Decides one request of <paramref name="account"/> to <paramref name="key"/> (null for bucket-level requests).</summary>
-    public ThrottleVerdict Admit(string account, string? bucket, string? key)
+    internal ThrottleVerdict Admit(string account, string? bucket, string? key)
     {
-        if (!_options.Enabled)
+        if (!Enabled)
         {
             return ThrottleVerdict.Admitted;
         }
 
-        var now = _time.GetTimestamp();
-        var frequency = _time.TimestampFrequency;
         lock (_gate)
         {
+            // Read under the lock, so that no request sees a clock older than one already decided.
+            var now = _time.GetTimestamp();
+            var frequency = _time.TimestampFrequency;
             TokenBucket? accountBucket = null;
             if (_options.AccountRequestsPerSecond is { } accountRate)
             {
@@ -89,7 +114,7 @@ internal sealed class RequestThrottle
 
             accountBucket?.Take();
             prefixBucket?.Take();
-            if (_prefixes.Count > _nextSweep)
+            if (_prefixes.Count > SweepThreshold && now - _lastSweep >= frequency)
             {
                 Sweep(now, frequency);
             }
@@ -99,7 +124,7 @@ internal sealed class RequestThrottle
     }
 
     /// <summary>The 503 answer for a refused request, with OSS's code, message and EC.</summary>
-    public static OssError ErrorFor(ThrottleVerdict verdict) => verdict switch
+    internal static OssError ErrorFor(ThrottleVerdict verdict) => verdict switch
     {
         // help.aliyun.com "HTTP status code 503" and EC page 0004-00000302 (account QPS limit reached).
         ThrottleVerdict.AccountLimit => new OssError(503, "TotalQpsLimitExceeded", "Max total qps limit is exceeded", "0004-00000302"),
@@ -107,6 +132,15 @@ internal sealed class RequestThrottle
         ThrottleVerdict.PrefixLimit => new OssError(503, "PartitionQpsLimitted",
             "Partition qps limit is exceeded: too many requests to keys sharing one prefix, please reduce your request rate.", "0026-00000028"),
         _ => throw new ArgumentOutOfRangeException(nameof(verdict)),
+    };
+
+    private static LocalOssThrottlingOptions Copy(LocalOssThrottlingOptions o) => new()
+    {
+        AccountRequestsPerSecond = o.AccountRequestsPerSecond,
+        AccountBurst = o.AccountBurst,
+        PrefixRequestsPerSecond = o.PrefixRequestsPerSecond,
+        PrefixBurst = o.PrefixBurst,
+        PrefixLength = o.PrefixLength,
     };
 
     private static TokenBucket Find(Dictionary<string, TokenBucket> buckets, string name, double rate, int? burst, long now)
@@ -138,6 +172,6 @@ internal sealed class RequestThrottle
             _prefixes.Remove(name);
         }
 
-        _nextSweep = Math.Max(SweepThreshold, _prefixes.Count * 2);
+        _lastSweep = now;
     }
 }
