@@ -85,6 +85,12 @@ public sealed partial class LocalOssOptions
     /// <summary>Faults injected from the first request on (the admin endpoint can change them later).</summary>
     public LocalOssFaultOptions Faults { get; set; } = new();
 
+    /// <summary>OSS's request-rate limits, modelled as token buckets (off unless a rate is set).</summary>
+    public LocalOssThrottlingOptions Throttling { get; set; } = new();
+
+    /// <summary>Simulated per-request latency (none by default).</summary>
+    public LocalOssLatencyOptions Latency { get; set; } = new();
+
     /// <summary>The STS endpoint's OIDC providers and roles (AssumeRoleWithOIDC at <c>/_sts</c>).</summary>
     public Sts.LocalOssStsOptions Sts { get; set; } = new();
 
@@ -167,6 +173,8 @@ public sealed partial class LocalOssOptions
         }
 
         problems.AddRange(Faults.Problems());
+        problems.AddRange(Throttling.Problems());
+        problems.AddRange(Latency.Problems());
         problems.AddRange(Sts.Problems());
         if (problems.Count > 0)
         {

@@ -50,6 +50,9 @@ public sealed class LocalOssServer : IAsyncDisposable
     /// <summary>Fault rules in force; change them at any time.</summary>
     public FaultInjector Faults { get; }
 
+    /// <summary>The request-rate limits in force (README: Scale); change them at any time.</summary>
+    public Throttling.RequestThrottle Throttle { get; private init; } = null!;
+
     internal MetadataStore Store => _store;
 
     /// <summary>How many distinct data blobs are stored (copies add none: they reference the source's).</summary>
@@ -110,8 +113,13 @@ public sealed class LocalOssServer : IAsyncDisposable
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocalOss");
             var baseHosts = options.BaseHosts.Select(h => h.ToLowerInvariant()).Append("localhost").Distinct(StringComparer.Ordinal).ToList();
             var cnames = options.Cnames.ToDictionary(c => c.Key.ToLowerInvariant(), c => c.Value, StringComparer.Ordinal);
-            var handler = new OssHandler(service, authenticator, counters, faults, baseHosts, cnames, time, logger);
-            var admin = new AdminEndpoint(counters, faults);
+            var throttle = new Throttling.RequestThrottle(options.Throttling, time);
+            var handler = new OssHandler(service, authenticator, counters, faults, baseHosts, cnames, time, logger)
+            {
+                Throttle = throttle,
+                Latency = new Throttling.LatencySimulator(options.Latency, time),
+            };
+            var admin = new AdminEndpoint(counters, faults) { Throttle = throttle };
             var sts = new StsEndpoint(options.Sts, temporaryCredentials, counters, time, logger);
             app.Run(http => http.Request.Path.StartsWithSegments(AdminEndpoint.Prefix, StringComparison.Ordinal)
                 ? admin.HandleAsync(http)
@@ -120,7 +128,7 @@ public sealed class LocalOssServer : IAsyncDisposable
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var port = new Uri(address).Port;
-            return new LocalOssServer(app, store, options, counters, faults, new Uri($"http://127.0.0.1:{port}"));
+            return new LocalOssServer(app, store, options, counters, faults, new Uri($"http://127.0.0.1:{port}")) { Throttle = throttle };
         }
         catch
         {

@@ -133,6 +133,29 @@ for (var i = 0; i < args.Length; i++)
         case "--max-copy-size":
             options.MaxCopyObjectSourceSize = long.Parse(Next(), CultureInfo.InvariantCulture);
             break;
+        case "--rate-account":
+            // OSS's account limit is 10,000 requests/s; above it 503 TotalQpsLimitExceeded.
+            options.Throttling.AccountRequestsPerSecond = double.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
+        case "--rate-burst":
+            options.Throttling.AccountBurst = int.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
+        case "--rate-prefix":
+            // Sequential keys share one index partition on OSS (about 2,000 requests/s); above it 503 PartitionQpsLimitted.
+            options.Throttling.PrefixRequestsPerSecond = double.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
+        case "--rate-prefix-burst":
+            options.Throttling.PrefixBurst = int.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
+        case "--rate-prefix-length":
+            options.Throttling.PrefixLength = int.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
+        case "--latency":
+            options.Latency.Fixed = LocalOss.Throttling.DurationText.Parse(Next());
+            break;
+        case "--latency-jitter":
+            options.Latency.Jitter = LocalOss.Throttling.DurationText.Parse(Next());
+            break;
         case "--help" or "-h":
             Console.WriteLine("""
                 LocalOss: an OSS-compatible server on 127.0.0.1 (with no arguments: port 9000, data in ./.localoss).
@@ -154,6 +177,14 @@ for (var i = 0; i < args.Length; i++)
                                       (JWKS: a file, or a loopback URL) (repeatable)
                   --role ROLE_ARN=PROVIDER_ARN[;PROVIDER_ARN]  a RAM role its tokens may assume (repeatable)
                   --sts-credential-lifetime S  issued credentials live S seconds, whatever DurationSeconds asks
+                  --rate-account N    at most N requests/s per account (token bucket), above it 503 TotalQpsLimitExceeded
+                  --rate-burst N      requests an idle account may make at once (default: N of --rate-account)
+                  --rate-prefix N     at most N requests/s to the keys of a bucket sharing their first L characters
+                                      (one OSS index partition), above it 503 PartitionQpsLimitted
+                  --rate-prefix-length L  characters of the key that make the partition (default 8)
+                  --rate-prefix-burst N   burst of one key prefix (default: N of --rate-prefix)
+                  --latency T         hold every request T before answering (20ms, 0.5s; a bare number is ms)
+                  --latency-jitter T  plus up to T more, uniformly drawn per request
                 STS (AssumeRoleWithOIDC, no signature): POST {base}/_sts (Oss:Sts:Endpoint = http://127.0.0.1:PORT/_sts)
                 Admin (loopback, no signature): /_localoss/health, /_localoss/counters, /_localoss/faults
                 """);

@@ -12,14 +12,20 @@ namespace LocalOss.Admin;
 /// <remarks>
 /// <list type="bullet">
 /// <item><c>GET /_localoss/health</c></item>
-/// <item><c>GET /_localoss/counters</c> → <c>{"total":N,"operations":{"PutObject":1,…}}</c>; <c>DELETE</c> resets.</item>
+/// <item><c>GET /_localoss/counters</c> → <c>{"total":N,"operations":{"PutObject":1,…},"throttled":T,"throttledCodes":{"TotalQpsLimitExceeded":T,…}}</c>;
+/// <c>DELETE</c> resets.</item>
 /// <item><c>GET /_localoss/faults</c>; <c>PUT</c> <c>{"seed":7,"rules":[{"operation":"CopyObject","kind":"SlowDown","rate":0.5}]}</c>
 /// replaces all rules; <c>POST</c> one rule adds it; <c>DELETE</c> clears.</item>
+/// <item><c>GET /_localoss/throttling</c>; <c>PUT</c> <c>{"accountRequestsPerSecond":2000,"accountBurst":2000,"prefixRequestsPerSecond":400,
+/// "prefixBurst":400,"prefixLength":8}</c> replaces the rate limits (absent or null = no limit); <c>DELETE</c> lifts them.</item>
 /// </list>
 /// </remarks>
 internal sealed class AdminEndpoint(RequestCounters counters, FaultInjector faults)
 {
     public const string Prefix = "/_localoss";
+
+    /// <summary>The rate model the <c>/throttling</c> resource reads and sets.</summary>
+    public Throttling.RequestThrottle? Throttle { get; init; }
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -48,6 +54,14 @@ internal sealed class AdminEndpoint(RequestCounters counters, FaultInjector faul
                         foreach (var (name, count) in counters.Snapshot())
                         {
                             w.WriteNumber(name, count);
+                        }
+
+                        w.WriteEndObject();
+                        w.WriteNumber("throttled", counters.Throttled);
+                        w.WriteStartObject("throttledCodes");
+                        foreach (var (code, count) in counters.ThrottledSnapshot())
+                        {
+                            w.WriteNumber(code, count);
                         }
 
                         w.WriteEndObject();
@@ -94,6 +108,21 @@ internal sealed class AdminEndpoint(RequestCounters counters, FaultInjector faul
                     return;
                 }
 
+                case Prefix + "/throttling" when method == "GET" && Throttle is not null:
+                    await WriteJsonAsync(http, w => WriteThrottling(w, Throttle.Options)).ConfigureAwait(false);
+                    return;
+                case Prefix + "/throttling" when method == "PUT" && Throttle is not null:
+                {
+                    using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+                    Throttle.Configure(ParseThrottling(doc.RootElement));
+                    response.StatusCode = 204;
+                    return;
+                }
+
+                case Prefix + "/throttling" when method == "DELETE" && Throttle is not null:
+                    Throttle.Configure(new LocalOssThrottlingOptions());
+                    response.StatusCode = 204;
+                    return;
                 case Prefix + "/faults" when method == "DELETE":
                     faults.Clear();
                     response.StatusCode = 204;
@@ -118,6 +147,42 @@ internal sealed class AdminEndpoint(RequestCounters counters, FaultInjector faul
         LatencyMilliseconds = e.TryGetProperty("latencyMilliseconds", out var latency) ? latency.GetInt32() : 0,
         Count = e.TryGetProperty("count", out var count) && count.ValueKind == JsonValueKind.Number ? count.GetInt32() : null,
     };
+
+    private static LocalOssThrottlingOptions ParseThrottling(JsonElement e)
+    {
+        static JsonElement? Number(JsonElement e, string name) =>
+            e.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value : null;
+
+        return new LocalOssThrottlingOptions
+        {
+            AccountRequestsPerSecond = Number(e, "accountRequestsPerSecond")?.GetDouble(),
+            AccountBurst = Number(e, "accountBurst")?.GetInt32(),
+            PrefixRequestsPerSecond = Number(e, "prefixRequestsPerSecond")?.GetDouble(),
+            PrefixBurst = Number(e, "prefixBurst")?.GetInt32(),
+            PrefixLength = Number(e, "prefixLength")?.GetInt32() ?? LocalOssThrottlingOptions.DefaultPrefixLength,
+        };
+    }
+
+    private static void WriteThrottling(Utf8JsonWriter w, LocalOssThrottlingOptions options)
+    {
+        static void Write(Utf8JsonWriter w, string name, double? value)
+        {
+            if (value is { } number)
+            {
+                w.WriteNumber(name, number);
+            }
+            else
+            {
+                w.WriteNull(name);
+            }
+        }
+
+        Write(w, "accountRequestsPerSecond", options.AccountRequestsPerSecond);
+        Write(w, "accountBurst", options.AccountBurst);
+        Write(w, "prefixRequestsPerSecond", options.PrefixRequestsPerSecond);
+        Write(w, "prefixBurst", options.PrefixBurst);
+        w.WriteNumber("prefixLength", options.PrefixLength);
+    }
 
     private static void WriteRule(Utf8JsonWriter w, LocalOssFaultRule rule)
     {

@@ -9,6 +9,7 @@ namespace LocalOss.Faults;
 public sealed class RequestCounters
 {
     private readonly ConcurrentDictionary<string, StrongBox> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox> _throttled = new(StringComparer.Ordinal);
 
     /// <summary>Requests of <paramref name="operation"/> since the start or the last <see cref="Reset"/>.</summary>
     public long this[string operation] => _counts.TryGetValue(operation, out var box) ? Interlocked.Read(ref box.Value) : 0;
@@ -21,9 +22,21 @@ public sealed class RequestCounters
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .ToDictionary(p => p.Key, p => Interlocked.Read(ref p.Value.Value), StringComparer.Ordinal);
 
+    /// <summary>
+    /// Requests answered 503 for their rate (the rate model's TotalQpsLimitExceeded and PartitionQpsLimitted, and
+    /// injected SlowDown faults) since the start or the last reset; they are in <see cref="Total"/> as well.
+    /// </summary>
+    public long Throttled => _throttled.Values.Sum(b => Interlocked.Read(ref b.Value));
+
+    /// <summary>Throttled requests by the error code they were answered with.</summary>
+    public IReadOnlyDictionary<string, long> ThrottledSnapshot() =>
+        _throttled.Where(p => Interlocked.Read(ref p.Value.Value) > 0)
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .ToDictionary(p => p.Key, p => Interlocked.Read(ref p.Value.Value), StringComparer.Ordinal);
+
     public void Reset()
     {
-        foreach (var box in _counts.Values)
+        foreach (var box in _counts.Values.Concat(_throttled.Values))
         {
             Interlocked.Exchange(ref box.Value, 0);
         }
@@ -31,6 +44,9 @@ public sealed class RequestCounters
 
     internal void Increment(string operation) =>
         Interlocked.Increment(ref _counts.GetOrAdd(operation, static _ => new StrongBox()).Value);
+
+    internal void IncrementThrottled(string code) =>
+        Interlocked.Increment(ref _throttled.GetOrAdd(code, static _ => new StrongBox()).Value);
 
     private sealed class StrongBox
     {

@@ -4,6 +4,7 @@ using LocalOss.Auth;
 using LocalOss.Faults;
 using LocalOss.Operations;
 using LocalOss.Storage;
+using LocalOss.Throttling;
 
 namespace LocalOss.Http;
 
@@ -36,6 +37,12 @@ internal sealed partial class OssHandler
         _logger = logger;
     }
 
+    /// <summary>OSS's request-rate limits (README: Scale); none when not set.</summary>
+    public RequestThrottle? Throttle { get; init; }
+
+    /// <summary>Simulated server latency, before every answer; none when not set.</summary>
+    public LatencySimulator? Latency { get; init; }
+
     public async Task HandleAsync(HttpContext http)
     {
         var requestId = NewRequestId();
@@ -57,6 +64,12 @@ internal sealed partial class OssHandler
             request = OssRequest.Parse(http, requestId, _baseHosts, _cnames);
             request.Operation = Router.OperationOf(request);
             _counters.Increment(request.Operation);
+            if (Latency is { Enabled: true } latency)
+            {
+                // Before any answer, error answers included, and outside every store lock.
+                await latency.DelayAsync(http.RequestAborted).ConfigureAwait(false);
+            }
+
             var fault = _faults.Decide(request.Operation);
             if (fault.LatencyMilliseconds > 0)
             {
@@ -71,6 +84,7 @@ internal sealed partial class OssHandler
                     return;
                 case LocalOssFaultKind.SlowDown:
                     LogFault(_logger, request.Operation, "SlowDown");
+                    _counters.IncrementThrottled("SlowDown");
                     throw Errors.SlowDown();
                 case LocalOssFaultKind.InternalError:
                     LogFault(_logger, request.Operation, "InternalError");
@@ -85,6 +99,19 @@ internal sealed partial class OssHandler
             }
 
             _authenticator.Authenticate(request);
+            if (Throttle is { Enabled: true } throttle)
+            {
+                // After authentication: the account whose limit applies is the one that signed (an STS key's owner).
+                var account = request.Account is { } signer ? OssService.DefaultOwner(signer) : "";
+                var verdict = throttle.Admit(account, request.Bucket, request.Key);
+                if (verdict != ThrottleVerdict.Admitted)
+                {
+                    var refusal = RequestThrottle.ErrorFor(verdict);
+                    _counters.IncrementThrottled(refusal.Code);
+                    throw refusal;
+                }
+            }
+
             await _service.ExecuteAsync(request, http.RequestAborted).ConfigureAwait(false);
         }
         catch (OssError error)
