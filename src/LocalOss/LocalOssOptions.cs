@@ -85,6 +85,9 @@ public sealed partial class LocalOssOptions
     /// <summary>Faults injected from the first request on (the admin endpoint can change them later).</summary>
     public LocalOssFaultOptions Faults { get; set; } = new();
 
+    /// <summary>OSS event notifications POSTed after each successful write (off until <c>Notify.Url</c> is set).</summary>
+    public Notifications.LocalOssNotifyOptions Notify { get; set; } = new();
+
     /// <summary>The STS endpoint's OIDC providers and roles (AssumeRoleWithOIDC at <c>/_sts</c>).</summary>
     public Sts.LocalOssStsOptions Sts { get; set; } = new();
 
@@ -168,6 +171,7 @@ public sealed partial class LocalOssOptions
 
         problems.AddRange(Faults.Problems());
         problems.AddRange(Sts.Problems());
+        problems.AddRange(Notify.Problems());
         if (problems.Count > 0)
         {
             throw new ValidationException("Invalid LocalOss options: " + string.Join(" ", problems));

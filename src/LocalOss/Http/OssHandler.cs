@@ -36,6 +36,9 @@ internal sealed partial class OssHandler
         _logger = logger;
     }
 
+    /// <summary>Event notifications of successful writes (<see cref="LocalOssOptions.Notify"/>); null when off.</summary>
+    public Notifications.ObjectEventRecorder? Notifications { get; init; }
+
     public async Task HandleAsync(HttpContext http)
     {
         var requestId = NewRequestId();
@@ -85,7 +88,12 @@ internal sealed partial class OssHandler
             }
 
             _authenticator.Authenticate(request);
+            var notice = Notifications is null ? null : await Notifications.BeforeAsync(request, http.RequestAborted).ConfigureAwait(false);
             await _service.ExecuteAsync(request, http.RequestAborted).ConfigureAwait(false);
+            if (notice is not null)
+            {
+                await Notifications!.AfterAsync(notice, request, response.StatusCode).ConfigureAwait(false);
+            }
         }
         catch (OssError error)
         {
