@@ -91,6 +91,9 @@ public sealed partial class LocalOssOptions
     /// <summary>Simulated per-request latency (none by default).</summary>
     public LocalOssLatencyOptions Latency { get; set; } = new();
 
+    /// <summary>OSS event notifications POSTed after each successful write (off until <c>Notify.Url</c> is set).</summary>
+    public Notifications.LocalOssNotifyOptions Notify { get; set; } = new();
+
     /// <summary>The STS endpoint's OIDC providers and roles (AssumeRoleWithOIDC at <c>/_sts</c>).</summary>
     public Sts.LocalOssStsOptions Sts { get; set; } = new();
 
@@ -176,6 +179,7 @@ public sealed partial class LocalOssOptions
         problems.AddRange(Throttling.Problems());
         problems.AddRange(Latency.Problems());
         problems.AddRange(Sts.Problems());
+        problems.AddRange(Notify.Problems());
         if (problems.Count > 0)
         {
             throw new ValidationException("Invalid LocalOss options: " + string.Join(" ", problems));

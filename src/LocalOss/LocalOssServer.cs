@@ -3,6 +3,7 @@ using LocalOss.Admin;
 using LocalOss.Auth;
 using LocalOss.Faults;
 using LocalOss.Http;
+using LocalOss.Notifications;
 using LocalOss.Operations;
 using LocalOss.Storage;
 using LocalOss.Sts;
@@ -25,6 +26,7 @@ public sealed class LocalOssServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly MetadataStore _store;
     private int _disposed;
+    private LocalOssNotifications? _notifications;
 
     private LocalOssServer(WebApplication app, MetadataStore store, LocalOssOptions options, RequestCounters counters, FaultInjector faults, Uri baseAddress)
     {
@@ -54,6 +56,15 @@ public sealed class LocalOssServer : IAsyncDisposable
     public Throttling.RequestThrottle Throttle { get; private init; } = null!;
 
     internal MetadataStore Store => _store;
+
+    /// <summary>Where the MNS development signing certificate is served (<see cref="LocalOssNotifyFormat.Mns"/>); null otherwise.</summary>
+    public Uri? MnsCertificateUrl => _notifications?.CertificateUrl;
+
+    /// <summary>Event notifications the endpoint accepted so far.</summary>
+    public long NotificationsDelivered => _notifications?.Sender.Delivered ?? 0;
+
+    /// <summary>Event notifications given up on so far (queue full, refused, or failing after every try).</summary>
+    public long NotificationsDropped => _notifications?.Sender.Dropped ?? 0;
 
     /// <summary>How many distinct data blobs are stored (copies add none: they reference the source's).</summary>
     public int StoredBlobCount => _store.Blobs.Enumerate().Count;
@@ -114,21 +125,31 @@ public sealed class LocalOssServer : IAsyncDisposable
             var baseHosts = options.BaseHosts.Select(h => h.ToLowerInvariant()).Append("localhost").Distinct(StringComparer.Ordinal).ToList();
             var cnames = options.Cnames.ToDictionary(c => c.Key.ToLowerInvariant(), c => c.Value, StringComparer.Ordinal);
             var throttle = new Throttling.RequestThrottle(options.Throttling, time);
+            var notifications = LocalOssNotifications.Create(options, store, time, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocalOss.Notifications"));
             var handler = new OssHandler(service, authenticator, counters, faults, baseHosts, cnames, time, logger)
             {
                 Throttle = throttle,
                 Latency = new Throttling.LatencySimulator(options.Latency, time),
+                Notifications = notifications?.Recorder,
             };
             var admin = new AdminEndpoint(counters, faults) { Throttle = throttle };
             var sts = new StsEndpoint(options.Sts, temporaryCredentials, counters, time, logger);
-            app.Run(http => http.Request.Path.StartsWithSegments(AdminEndpoint.Prefix, StringComparison.Ordinal)
+            app.Run(http => notifications is not null && LocalOssNotifications.Handles(http) ? notifications.ServeCertificateAsync(http)
+                : http.Request.Path.StartsWithSegments(AdminEndpoint.Prefix, StringComparison.Ordinal)
                 ? admin.HandleAsync(http)
                 : StsEndpoint.Handles(http) ? sts.HandleAsync(http) : handler.HandleAsync(http));
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var port = new Uri(address).Port;
-            return new LocalOssServer(app, store, options, counters, faults, new Uri($"http://127.0.0.1:{port}")) { Throttle = throttle };
+            var server = new LocalOssServer(app, store, options, counters, faults, new Uri($"http://127.0.0.1:{port}")) { Throttle = throttle };
+            if (notifications is not null)
+            {
+                notifications.Started(server.BaseAddress);
+                server._notifications = notifications;
+            }
+
+            return server;
         }
         catch
         {
@@ -149,6 +170,11 @@ public sealed class LocalOssServer : IAsyncDisposable
 
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        if (_notifications is not null)
+        {
+            await _notifications.DisposeAsync().ConfigureAwait(false);
+        }
+
         _store.Dispose();
     }
 }

@@ -156,6 +156,32 @@ for (var i = 0; i < args.Length; i++)
         case "--latency-jitter":
             options.Latency.Jitter = LocalOss.Throttling.DurationText.Parse(Next());
             break;
+        case "--notify":
+            // POST an OSS event after each successful write (the Functions app's /api/events, say).
+            if (!Uri.TryCreate(Next(), UriKind.Absolute, out var notifyUrl))
+            {
+                Console.Error.WriteLine("--notify needs an absolute http(s) URL.");
+                return 2;
+            }
+
+            options.Notify.Url = notifyUrl;
+            break;
+        case "--notify-format":
+            var format = Next();
+            if (!Enum.TryParse<LocalOss.Notifications.LocalOssNotifyFormat>(format, ignoreCase: true, out var notifyFormat) || int.TryParse(format, out _))
+            {
+                Console.Error.WriteLine("--notify-format is cloudevents or mns.");
+                return 2;
+            }
+
+            options.Notify.Format = notifyFormat;
+            break;
+        case "--notify-secret":
+            options.Notify.Secret = Next();
+            break;
+        case "--notify-secret-header":
+            options.Notify.SecretHeader = Next();
+            break;
         case "--help" or "-h":
             Console.WriteLine("""
                 LocalOss: an OSS-compatible server on 127.0.0.1 (with no arguments: port 9000, data in ./.localoss).
@@ -185,6 +211,12 @@ for (var i = 0; i < args.Length; i++)
                   --rate-prefix-burst N   burst of one key prefix (default: N of --rate-prefix)
                   --latency T         hold every request T before answering (20ms, 0.5s; a bare number is ms)
                   --latency-jitter T  plus up to T more, uniformly drawn per request
+                  --notify URL        POST an OSS event to URL after each successful write (ObjectCreated:*,
+                                      ObjectRemoved:*, ObjectRestore:FinishRestore), in the background with retries
+                  --notify-format F   cloudevents (EventBridge, default) or mns (signed with a development certificate
+                                      served at /_mns/cert-….pem; trust it with Events:Mns:DevelopmentCertificateHost)
+                  --notify-secret S   the CloudEvents shared secret (Events:EventBridge:SharedSecret)
+                  --notify-secret-header H  its header (default x-osscopy-event-secret)
                 STS (AssumeRoleWithOIDC, no signature): POST {base}/_sts (Oss:Sts:Endpoint = http://127.0.0.1:PORT/_sts)
                 Admin (loopback, no signature): /_localoss/health, /_localoss/counters, /_localoss/faults
                 """);
@@ -216,7 +248,7 @@ try
           AccessKeySecret:   {(options.Accounts.Count == 0 ? LocalOssOptions.DefaultAccessKeySecret : "(as given with --account)")}{(options.EffectiveAccounts.Count > 1 ? $"  (+{options.EffectiveAccounts.Count - 1} more accounts)" : "")}
           default region:    {options.DefaultRegion}
           path style:        {server.BaseAddress}bucket/key
-          virtual-hosted:    Host: bucket.oss-{options.DefaultRegion}.aliyuncs.com  or  bucket.localhost:{server.Port}
+          virtual-hosted:    Host: bucket.oss-{options.DefaultRegion}.aliyuncs.com  or  bucket.localhost:{server.Port}{NotifyLines(options, server)}
         Press Ctrl+C to stop.
         """);
     await server.WaitForShutdownAsync(stop.Token);
@@ -226,4 +258,18 @@ catch (ValidationException ex)
 {
     Console.Error.WriteLine(ex.Message);
     return 2;
+}
+
+static string NotifyLines(LocalOssOptions options, LocalOssServer server)
+{
+    if (options.Notify.Url is not { } url)
+    {
+        return "";
+    }
+
+    var lines = $"\n  notify:            {url} ({options.Notify.Format}";
+    lines += options.Notify.Format == LocalOss.Notifications.LocalOssNotifyFormat.Mns
+        ? $", signed; certificate {server.MnsCertificateUrl}\n                     trust it with Events__Mns__DevelopmentCertificateHost={server.BaseAddress.Authority})"
+        : options.Notify.Secret is null ? ", no shared secret)" : $", shared secret in {options.Notify.SecretHeader})";
+    return lines;
 }

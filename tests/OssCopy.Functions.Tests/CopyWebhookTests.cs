@@ -255,15 +255,6 @@ public sealed class CopyWebhookTests(FunctionsAppFixture app)
         Assert.Equal(400, response.Status);
     }
 
-    [Fact]
-    public async Task The_archived_option_is_refused_until_the_engine_supports_it()
-    {
-        var response = await app.CopyAsync(Body("a", "b", "\"archived\":\"Restore\""));
-
-        Assert.Equal(400, response.Status);
-        Assert.True(response.Json.GetProperty("errors").TryGetProperty("/archived", out _));
-    }
-
     private static string Body(string source, string destination, string? extra = null) =>
         $"{{\"bucket\":\"{FunctionsAppFixture.DestinationBucket}\",\"key\":\"{destination}\",\"sourceBucket\":\"{FunctionsAppFixture.SourceBucket}\",\"sourceKey\":\"{source}\"{(extra is null ? "" : "," + extra)}}}";
 }

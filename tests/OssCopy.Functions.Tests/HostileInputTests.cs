@@ -43,7 +43,7 @@ public sealed class HostileInputTests(FunctionsAppFixture app)
         Text.Select(s => $"\"unknownField{s.Length}\":{JsonSerializer.Serialize(s)}"),
         Gen.OneOf("\"forbidOverwrite\":\"yes\"", "\"bucket\":\"Upper_Case\"", "\"metadata\":[1]", "\"sourceKey\":\"\"", "\"key\":17",
             "\"storageClass\":\"Gold\"", "\"acl\":{}", "\"tagging\":\"a=1\",\"taggingDirective\":\"Copy\"", "\"keyId\":\"k\",\"serverSideEncryption\":\"AES256\"",
-            "\"archived\":\"Skip\"", "\"bucket\":\"a-b\",\"bucket\":\"a-b\""));
+            "\"archived\":\"Freeze\"", "\"restoreDays\":\"7\"", "\"bucket\":\"a-b\",\"bucket\":\"a-b\""));
 
     private static readonly Gen<byte[]> CopyBody = Gen.OneOf(
         // A JSON object of random members plus at least one defect, members shuffled.

@@ -43,6 +43,9 @@ internal sealed partial class OssHandler
     /// <summary>Simulated server latency, before every answer; none when not set.</summary>
     public LatencySimulator? Latency { get; init; }
 
+    /// <summary>Event notifications of successful writes (<see cref="LocalOssOptions.Notify"/>); null when off.</summary>
+    public Notifications.ObjectEventRecorder? Notifications { get; init; }
+
     public async Task HandleAsync(HttpContext http)
     {
         var requestId = NewRequestId();
@@ -112,7 +115,12 @@ internal sealed partial class OssHandler
                 }
             }
 
+            var notice = Notifications is null ? null : await Notifications.BeforeAsync(request, http.RequestAborted).ConfigureAwait(false);
             await _service.ExecuteAsync(request, http.RequestAborted).ConfigureAwait(false);
+            if (notice is not null)
+            {
+                await Notifications!.AfterAsync(notice, request, response.StatusCode).ConfigureAwait(false);
+            }
         }
         catch (OssError error)
         {

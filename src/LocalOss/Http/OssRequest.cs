@@ -45,6 +45,12 @@ internal sealed class OssRequest
 
     public string OwnerId { get; set; } = "";
 
+    /// <summary>
+    /// The keys a successful write changed, when they are not <see cref="Key"/>: PostObject's form key, the keys
+    /// DeleteObjects deleted. Event notifications read them.
+    /// </summary>
+    public IReadOnlyList<string>? EventKeys { get; set; }
+
     /// <summary>Host for <c>HostId</c> in errors.</summary>
     public string HostId => Http.Request.Host.Host;
 

@@ -355,6 +355,7 @@ internal sealed partial class OssService
 
             return (b, list);
         }, ct).ConfigureAwait(false);
+        r.EventKeys = [.. results.Where(i => i.Error is null).Select(i => i.Key)];
 
         var xml = new XmlOut().Open("DeleteResult");
         if (url)

@@ -113,6 +113,7 @@ internal sealed partial class OssService
             }
 
             var stored = await StoreUploadAsync(r, key, write, staged, ct).ConfigureAwait(false);
+            r.EventKeys = [key];
             await AnswerPostAsync(r, fields, bucket, stored, ct).ConfigureAwait(false);
         }
         finally

@@ -1,3 +1,5 @@
+using OssCopy.Core.Copying;
+
 namespace OssCopy.Functions.Configuration;
 
 /// <summary>
@@ -45,6 +47,21 @@ public sealed class EventRouteOptions
 
     /// <summary>The destination's storage class; the source's when null.</summary>
     public string? StorageClass { get; set; }
+
+    /// <summary>
+    /// An archived source that is not restored: <c>Fail</c> (default: the copy fails with OSS's 403), <c>Skip</c>, or
+    /// <c>Restore</c> (RestoreObject now; the <c>ObjectRestore:FinishRestore</c> event OSS sends once it is readable copies it).
+    /// </summary>
+    public string? Archived { get; set; }
+
+    /// <summary>With <c>Archived = Restore</c>: days the restored object stays readable (1 by default).</summary>
+    public int? RestoreDays { get; set; }
+
+    /// <summary>With <c>Archived = Restore</c>: <c>Expedited</c>, <c>Standard</c> or <c>Bulk</c> for Cold and Deep Cold Archive sources.</summary>
+    public string? RestoreTier { get; set; }
+
+    /// <summary>True when the route restores archived sources, so it copies on <c>ObjectRestore:FinishRestore</c> events too.</summary>
+    public bool Restores => string.Equals(Archived, ArchivedSourceAction.Restore, StringComparison.OrdinalIgnoreCase);
 
     public override string ToString() =>
         $"oss://{SourceBucket}/{SourcePrefix}* -> oss://{DestinationBucket}/{DestinationPrefix}*";

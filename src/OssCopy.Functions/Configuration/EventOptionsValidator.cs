@@ -64,6 +64,16 @@ public sealed class EventOptionsValidator : IValidateOptions<EventOptions>
         {
             Check(errors, $"{path}:StorageClass", () => OssStorageClass.Normalize(route.StorageClass, nameof(route.StorageClass)));
         }
+
+        // The engine's own rules for the archived-source policy, named by the route's settings.
+        foreach (var error in CopyRequestValidator.Validate(new CopyRequest
+                 {
+                     Bucket = "placeholder-bucket", Key = "k", SourceKey = "k",
+                     Archived = route.Archived, RestoreDays = route.RestoreDays, RestoreTier = route.RestoreTier,
+                 }).Where(e => e.Field is nameof(CopyRequest.Archived) or nameof(CopyRequest.RestoreDays) or nameof(CopyRequest.RestoreTier)))
+        {
+            errors.Add($"{path}:{error.Field}: {error.Message}");
+        }
     }
 
     private static void ValidateNoFeedback(List<string> errors, IList<EventRouteOptions> routes)

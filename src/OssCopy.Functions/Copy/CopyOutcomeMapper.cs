@@ -7,7 +7,8 @@ namespace OssCopy.Functions.Copy;
 /// <summary>
 /// What the webhook answers for an outcome: 200 with the outcome when copied; an OSS refusal keeps OSS's status
 /// (403, 404, 409, 412…) as a problem carrying OSS's code, message, EC and request id; 502 when OSS could not be
-/// reached or still failed after the client's retries; 412 when the source changed under the copy.
+/// reached or still failed after the client's retries; 412 when the source changed under the copy. An archived source
+/// answers 202 with the outcome while it is being restored (ask again once restored) and 200 when it was skipped as asked.
 /// </summary>
 public static class CopyOutcomeMapper
 {
@@ -17,6 +18,11 @@ public static class CopyOutcomeMapper
         switch (outcome.Status)
         {
             case CopyStatus.Copied:
+                return new JsonBodyResult(StatusCodes.Status200OK, outcome);
+            case CopyStatus.Restoring:
+                // Accepted, not done: the same request copies the object once OSS has restored it.
+                return new JsonBodyResult(StatusCodes.Status202Accepted, outcome);
+            case CopyStatus.Skipped:
                 return new JsonBodyResult(StatusCodes.Status200OK, outcome);
             case CopyStatus.VerificationFailed:
                 return Problem(StatusCodes.Status502BadGateway, "Copy Not Verified",
@@ -30,9 +36,12 @@ public static class CopyOutcomeMapper
         }
     }
 
-    /// <summary>True when a repeat of the request would get the same answer (worth remembering under an Idempotency-Key).</summary>
+    /// <summary>
+    /// True when a repeat of the request would get the same answer (worth remembering under an Idempotency-Key).
+    /// A 202 (restoring) is not: the same request copies the object once it is restored.
+    /// </summary>
     public static bool IsFinal(JsonBodyResult result) =>
-        result?.StatusCode is >= 200 and < 300 or (>= 400 and < 500 and not StatusCodes.Status408RequestTimeout and not StatusCodes.Status429TooManyRequests);
+        result?.StatusCode is (>= 200 and < 300 and not StatusCodes.Status202Accepted) or (>= 400 and < 500 and not StatusCodes.Status408RequestTimeout and not StatusCodes.Status429TooManyRequests);
 
     private static ProblemResult MapFailure(CopyOutcome outcome)
     {

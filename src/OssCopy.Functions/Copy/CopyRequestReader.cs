@@ -39,14 +39,18 @@ public static class CopyRequestReader
         ["keyId"] = nameof(CopyRequest.ServerSideEncryptionKeyId),
         ["expectedSourceETag"] = nameof(CopyRequest.ExpectedSourceETag),
         ["recordSourceETag"] = nameof(CopyRequest.RecordSourceETag),
-        // Reserved: the archived-source policy arrives with Core's CopyRequest.Archived; until then it is refused, never ignored.
-        ["archived"] = "Archived",
+        // An archived (Archive, Cold Archive, Deep Cold Archive) source that is not restored: Fail (default), Skip or Restore.
+        ["archived"] = nameof(CopyRequest.Archived),
+        ["restoreDays"] = nameof(CopyRequest.RestoreDays),
+        ["restoreTier"] = nameof(CopyRequest.RestoreTier),
     };
 
     private static readonly Dictionary<string, string> PointerOfProperty =
         Fields.ToDictionary(p => p.Value, p => "/" + p.Key, StringComparer.Ordinal);
 
     private static readonly HashSet<string> BoolFields = new(StringComparer.Ordinal) { "forbidOverwrite", "recordSourceETag" };
+
+    private static readonly HashSet<string> IntFields = new(StringComparer.Ordinal) { "restoreDays" };
 
     private static readonly string[] RequiredFields = ["bucket", "key", "sourceKey"];
 
@@ -94,6 +98,7 @@ public static class CopyRequestReader
 
             var strings = new Dictionary<string, string>(StringComparer.Ordinal);
             var bools = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var ints = new Dictionary<string, int>(StringComparer.Ordinal);
             Dictionary<string, string>? metadata = null;
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in root.EnumerateObject())
@@ -117,9 +122,16 @@ public static class CopyRequestReader
                     continue;
                 }
 
-                if (property.Name == "archived")
+                if (IntFields.Contains(property.Name))
                 {
-                    problems.Add(pointer, "is not supported by this version of the engine.");
+                    if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number))
+                    {
+                        ints[property.Name] = number;
+                    }
+                    else
+                    {
+                        problems.Add(pointer, "must be a whole number.");
+                    }
                 }
                 else if (BoolFields.Contains(property.Name))
                 {
@@ -179,6 +191,9 @@ public static class CopyRequestReader
                 ServerSideEncryptionKeyId = strings.GetValueOrDefault("keyId"),
                 ExpectedSourceETag = strings.GetValueOrDefault("expectedSourceETag"),
                 RecordSourceETag = bools.GetValueOrDefault("recordSourceETag"),
+                Archived = strings.GetValueOrDefault("archived"),
+                RestoreDays = ints.TryGetValue("restoreDays", out var days) ? days : null,
+                RestoreTier = strings.GetValueOrDefault("restoreTier"),
             };
 
             // The engine's own rules, each mapped back to the field a caller sent; a field already refused keeps its first reason.

@@ -4,7 +4,11 @@ using OssCopy.Functions.Configuration;
 
 namespace OssCopy.Functions.Events;
 
-/// <summary>Turns an <c>ObjectCreated</c> event into the copies its matching routes ask for, each pinned to the event's ETag.</summary>
+/// <summary>
+/// Turns an <c>ObjectCreated</c> event into the copies its matching routes ask for, each pinned to the event's ETag.
+/// An <c>ObjectRestore:FinishRestore</c> event is routed too, by the routes that restore archived sources: the restore
+/// an earlier event started is done, so now the copy can be made.
+/// </summary>
 public sealed class EventRouter
 {
     private readonly IReadOnlyList<EventRouteOptions> _routes;
@@ -18,7 +22,7 @@ public sealed class EventRouter
     public IReadOnlyList<RoutedCopy> Route(OssObjectEvent ossEvent)
     {
         ArgumentNullException.ThrowIfNull(ossEvent);
-        if (!ossEvent.IsObjectCreated)
+        if (!ossEvent.IsObjectCreated && !ossEvent.IsRestoreFinished)
         {
             return [];
         }
@@ -27,7 +31,8 @@ public sealed class EventRouter
         for (var i = 0; i < _routes.Count; i++)
         {
             var route = _routes[i];
-            if (!string.Equals(route.SourceBucket, ossEvent.Bucket, StringComparison.Ordinal)
+            if ((ossEvent.IsRestoreFinished && !route.Restores) ||
+                !string.Equals(route.SourceBucket, ossEvent.Bucket, StringComparison.Ordinal)
                 || !ossEvent.Key.StartsWith(route.SourcePrefix ?? string.Empty, StringComparison.Ordinal))
             {
                 continue;
@@ -47,6 +52,9 @@ public sealed class EventRouter
                 TaggingDirective = directive,
                 ForbidOverwrite = route.ForbidOverwrite ? true : null,
                 StorageClass = route.StorageClass,
+                Archived = route.Archived,
+                RestoreDays = route.RestoreDays,
+                RestoreTier = route.RestoreTier,
             }));
         }
 

@@ -108,7 +108,7 @@ public sealed class EventsFunction
         if (copies.Count == 0)
         {
             FunctionsLog.EventIgnored(_logger, ossEvent.EventName, ossEvent.Bucket, ossEvent.Key,
-                ossEvent.IsObjectCreated ? "no route matches" : "not an ObjectCreated event");
+                ossEvent.IsObjectCreated || ossEvent.IsRestoreFinished ? "no route matches" : "not an ObjectCreated event");
             return new EventSummary(ossEvent.EventName, ossEvent.Bucket, ossEvent.Key, ossEvent.ETag, EventResult.Ignored, []);
         }
 

@@ -26,6 +26,12 @@ public enum EventCopyDisposition
     /// <summary>OSS refused for good (403, 409…): a redelivery would fail the same way. Acknowledged and logged.</summary>
     Refused,
 
+    /// <summary>The source is archived and being restored (route <c>Archived = Restore</c>): its FinishRestore event copies it. Acknowledged.</summary>
+    Restoring,
+
+    /// <summary>The source is archived and the route skips such objects (<c>Archived = Skip</c>). Acknowledged.</summary>
+    Skipped,
+
     /// <summary>Failed for now (5xx, network, verification): the delivery is answered with an error so it is redelivered.</summary>
     Retry,
 }

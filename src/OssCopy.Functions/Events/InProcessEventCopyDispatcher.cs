@@ -48,6 +48,8 @@ public sealed class InProcessEventCopyDispatcher : IEventCopyDispatcher
         {
             CopyStatus.Copied => EventCopyDisposition.Copied,
             CopyStatus.SourceChanged => EventCopyDisposition.Superseded,
+            CopyStatus.Restoring => EventCopyDisposition.Restoring,
+            CopyStatus.Skipped => EventCopyDisposition.Skipped,
             // Deleted since the event: the deletion is the newer news.
             CopyStatus.Failed when outcome.Error is { StatusCode: 404, Code: "NoSuchKey" } => EventCopyDisposition.Superseded,
             CopyStatus.Failed when outcome.Error is { StatusCode: >= 400 and < 500 and not 408 and not 429 } => EventCopyDisposition.Refused,

@@ -13,6 +13,9 @@ public sealed record OssObjectEvent(
 {
     public bool IsObjectCreated => EventName.StartsWith("ObjectCreated:", StringComparison.Ordinal);
 
+    /// <summary>OSS finished restoring an archived object: it can be copied now.</summary>
+    public bool IsRestoreFinished => EventName == "ObjectRestore:FinishRestore";
+
     /// <summary>
     /// What makes a delivery the same event again (MNS and EventBridge redeliver): the triggering request, the object
     /// and its ETag; the delivery's own id stands in when OSS gave no request id.
