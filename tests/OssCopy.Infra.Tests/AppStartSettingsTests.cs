@@ -98,6 +98,7 @@ public sealed partial class AppStartSettingsTests
         // connection: the template must set them all, whichever functions the app has.
         var settings = DeployedSettings.For("oidc");
         var configuration = AppConfiguration(settings);
+        Assert.Contains(FunctionAttributes(), a => a.Data.AttributeType.Name == "HttpTriggerAttribute");
         var named = FunctionBindingStrings().ToList();
         foreach (var (member, value) in named)
         {
