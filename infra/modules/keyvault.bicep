@@ -32,9 +32,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
       name: 'standard'
     }
     enableRbacAuthorization: true
+    // Soft delete keeps a deleted vault 7 days; without purge protection `azd down --purge` can remove it, so an
+    // environment can be re-created under the same name.
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
-    enablePurgeProtection: true
     publicNetworkAccess: 'Enabled'
   }
 }
