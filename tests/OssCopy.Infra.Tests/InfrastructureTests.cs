@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
@@ -182,6 +183,36 @@ public sealed partial class InfrastructureTests
         var declared = CompiledTemplate.Main.Parameters;
         Assert.All(filled, p => Assert.True(declared.ContainsKey(p), $"main.parameters.json sets '{p}', which main.bicep does not declare."));
         Assert.All(declared.Where(p => p.Value!["defaultValue"] is null).Select(p => p.Key), p => Assert.Contains(p, filled));
+    }
+
+    [Fact]
+    public void The_azd_parameter_file_gives_each_parameter_a_value_of_its_type()
+    {
+        // azd substitutes ${NAME} (or its =default) in the file's text; the result must be JSON whose values have the
+        // template's types: numbers and arrays unquoted, strings quoted.
+        var text = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "main.parameters.json"));
+        var substituted = Regex.Replace(text, @"\$\{([A-Z_]+)(?:=([^}]*))?\}", m => m.Groups[2].Success ? m.Groups[2].Value : "sample-" + m.Groups[1].Value.ToLowerInvariant());
+        var parameters = JsonNode.Parse(substituted)!["parameters"]!.AsObject();
+
+        Assert.NotEmpty(parameters);
+        foreach (var (name, entry) in parameters)
+        {
+            var value = entry!["value"]!;
+            var type = (string?)CompiledTemplate.Main.Parameters[name]!["type"];
+            var kind = value.GetValueKind();
+            var matches = type switch
+            {
+                "int" => kind == JsonValueKind.Number,
+                "array" => kind == JsonValueKind.Array,
+                "bool" => kind is JsonValueKind.True or JsonValueKind.False,
+                _ => kind == JsonValueKind.String,
+            };
+            Assert.True(matches, $"main.parameters.json gives '{name}' ({type}) a {kind}.");
+        }
+
+        Assert.Equal(CompiledTemplate.Main.DefaultValue("ossCredentialMode"), (string?)parameters["ossCredentialMode"]!["value"]);
+        Assert.Equal(CompiledTemplate.Main.DefaultValue("backupSchedule"), (string?)parameters["backupSchedule"]!["value"]);
+        Assert.Equal(CompiledTemplate.Main.DefaultValue("maximumInstanceCount"), parameters["maximumInstanceCount"]!["value"]!.ToString());
     }
 
     private static void AssertSameProperties(JsonObject definitions, string bicepType, Type appType, string[]? except = null)
