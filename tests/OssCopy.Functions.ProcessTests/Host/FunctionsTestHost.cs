@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
 using OssCopy.Functions.ProcessTests.Protocol;
 
@@ -92,6 +93,12 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     public async Task<InvocationResponse> InvokeAsync(InvocationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // The host always sends a trace context (the worker reads it for every invocation): a new W3C trace here.
+        request.TraceContext ??= new RpcTraceContext
+        {
+            TraceParent = $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-00",
+            TraceState = string.Empty,
+        };
         var response = await RequestAsync(new StreamingMessage { InvocationRequest = request }, StreamingMessage.ContentOneofCase.InvocationResponse, cancellationToken,
             m => m.InvocationResponse.InvocationId == request.InvocationId);
         return response.InvocationResponse;

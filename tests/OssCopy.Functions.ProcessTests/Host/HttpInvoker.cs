@@ -85,5 +85,5 @@ public sealed record HttpInvocationResult(int Status, string? ContentType, byte[
 
     public JsonElement Json => JsonDocument.Parse(Body).RootElement;
 
-    public override string ToString() => $"{Status} {ContentType} {Text} (invocation {Invocation.Result?.Status}: {Invocation.Result?.Exception?.Message})";
+    public override string ToString() => $"{Status} {ContentType} {Text} (invocation {Invocation.Result?.Status}: {Invocation.Result?.Exception?.Message} {Invocation.Result?.Exception?.StackTrace})";
 }
