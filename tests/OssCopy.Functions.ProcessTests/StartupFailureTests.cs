@@ -46,4 +46,25 @@ public sealed class StartupFailureTests
         Assert.Contains("Events:EventBridge:SharedSecret", output, StringComparison.Ordinal);
         Assert.DoesNotContain("tiny-secret", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_worker_is_stopped_by_its_pid_when_the_host_ends()
+    {
+        var host = await FunctionsTestHost.StartAsync(Repository.FunctionsOutput, WorkerAppFixture.Settings(NoOss));
+        int processId;
+        try
+        {
+            await host.InitializeAsync(Repository.FunctionsOutput);
+            processId = host.Worker.ProcessId;
+            Assert.False(host.Worker.HasExited);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+
+        Assert.True(host.Worker.HasExited);
+        // No process has that PID any more (GetProcessById throws for a PID that is not running).
+        Assert.Throws<ArgumentException>(() => System.Diagnostics.Process.GetProcessById(processId));
+    }
 }

@@ -13,6 +13,7 @@ public sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private int? _stoppedExitCode;
 
     private WorkerProcess(Process process, string workerId)
     {
@@ -22,11 +23,11 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public string WorkerId { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId { get; private init; }
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _stoppedExitCode is not null || _process.HasExited;
 
-    public int ExitCode => _process.ExitCode;
+    public int ExitCode => _stoppedExitCode ?? _process.ExitCode;
 
     /// <summary>Everything the worker wrote to stdout and stderr so far.</summary>
     public string Output
@@ -91,7 +92,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var worker = new WorkerProcess(process, workerId);
+        var worker = new WorkerProcess(process, workerId) { ProcessId = process.Id };
         process.OutputDataReceived += (_, e) => worker.Append(e.Data);
         process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
         process.BeginOutputReadLine();
@@ -116,6 +117,11 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_stoppedExitCode is not null)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             // This PID only: the worker starts no children of its own.
@@ -123,6 +129,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
 
         await _process.WaitForExitAsync();
+        _stoppedExitCode = _process.ExitCode;
         _process.Dispose();
     }
 

@@ -47,7 +47,17 @@ public sealed class WorkerAppFixture : IAsyncLifetime
         }
 
         _host = await FunctionsTestHost.StartAsync(Repository.FunctionsOutput, Settings(Oss.BaseAddress));
-        await _host.InitializeAsync(Repository.FunctionsOutput);
+        try
+        {
+            await _host.InitializeAsync(Repository.FunctionsOutput);
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose start failed: stop the worker (by its PID) and LocalOss here.
+            await DisposeAsync();
+            throw;
+        }
+
         Http = new HttpInvoker(_host);
     }
 
@@ -57,6 +67,7 @@ public sealed class WorkerAppFixture : IAsyncLifetime
         if (_host is not null)
         {
             await _host.DisposeAsync();
+            _host = null;
         }
 
         await Oss.DisposeAsync();
