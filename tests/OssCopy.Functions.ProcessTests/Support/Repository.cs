@@ -5,11 +5,19 @@ public static class Repository
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The app's build output for the configuration these tests were built with (the project reference builds it).</summary>
+    /// <summary>
+    /// The app's build output for the configuration these tests were built with (the project reference builds it), or
+    /// the folder in <c>OSSCOPY_FUNCTIONS_APP</c> (a <c>dotnet publish</c> output, say) to run the harness against that.
+    /// </summary>
     public static string FunctionsOutput
     {
         get
         {
+            if (Environment.GetEnvironmentVariable("OSSCOPY_FUNCTIONS_APP") is { Length: > 0 } app)
+            {
+                return Path.GetFullPath(app);
+            }
+
             var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
             return Path.Combine(Root, "src", "OssCopy.Functions", "bin", configuration, "net10.0");
         }
