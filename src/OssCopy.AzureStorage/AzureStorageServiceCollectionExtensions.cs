@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OssCopy.AzureStorage.DistributedBackupRun;
 using OssCopy.Core.State;
 
 namespace OssCopy.AzureStorage;
@@ -32,6 +33,15 @@ public static class AzureStorageServiceCollectionExtensions
         services.TryAddSingleton<ICopyStateStore>(sp => sp.GetRequiredService<BlobCopyStateStore>());
         services.AddKeyedSingleton(StorageQueues.List, (sp, _) => Queue(sp, Options(sp).ListQueue));
         services.AddKeyedSingleton(StorageQueues.Copy, (sp, _) => Queue(sp, Options(sp).CopyQueue));
+
+        // The distributed run over them; its handlers need the engine (AddOssCopy) registered too.
+        services.TryAddSingleton(sp => new RunSpecStore(sp.GetRequiredService<AzureStorageClients>(), Options(sp)));
+        services.TryAddSingleton<RunContexts>();
+        services.TryAddSingleton<RunFinalizer>();
+        services.TryAddSingleton<ListStepHandler>();
+        services.TryAddSingleton<CopyBatchHandler>();
+        services.TryAddSingleton<DistributedRunStarter>();
+        services.TryAddSingleton<DistributedWorker>();
         return services;
     }
 
