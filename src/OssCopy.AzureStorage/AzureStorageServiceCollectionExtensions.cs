@@ -48,7 +48,10 @@ public static class AzureStorageServiceCollectionExtensions
     private static AzureStorageOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<AzureStorageOptions>>().Value;
 
     private static QueueTransport Queue(IServiceProvider services, string name) =>
-        new(services.GetRequiredService<AzureStorageClients>(), name, Options(services).MaxDequeueCount, services.GetRequiredService<ILogger<QueueTransport>>());
+        new(services.GetRequiredService<AzureStorageClients>(), name, Options(services).MaxDequeueCount, services.GetRequiredService<ILogger<QueueTransport>>())
+        {
+            ProcessingVisibility = Options(services).MessageVisibility,
+        };
 }
 
 /// <summary>Service keys of the run's queues.</summary>
