@@ -7,6 +7,7 @@ var sections = new Dictionary<string, Func<BenchContext, int>>(StringComparer.Or
     ["localoss"] = LocalOssSection.Run,
     ["engine"] = EngineSection.Run,
     ["engine-diff"] = EngineDiffSection.Run,
+    ["distributed"] = DistributedSection.Run,
 };
 
 var context = BenchContext.FromArguments(args, out var requested);
