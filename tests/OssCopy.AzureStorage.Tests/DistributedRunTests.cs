@@ -141,7 +141,7 @@ public sealed class DistributedRunTests(AzuriteFixture azurite, LocalOssServerFi
     public async Task A_stale_run_is_taken_over_and_resumed_under_its_run_id()
     {
         var plan = await PlanAsync(120, "stale");
-        await using var driver = Driver(workers: 2, s => s["OssCopy:AzureStorage:StalePeriod"] = "00:00:01");
+        await using var driver = Driver(workers: 2, s => s["OssCopy:AzureStorage:StalePeriod"] = "00:00:03");
         var first = await driver.Starter.StartAsync(plan, null, CancellationToken.None);
 
         // Its first list step is lost with the process that started it; nothing else happens until the heartbeat ages.
@@ -149,7 +149,7 @@ public sealed class DistributedRunTests(AzuriteFixture azurite, LocalOssServerFi
         Assert.Equal([MessageDisposition.Completed], await list.ProcessAsync((_, _) => Task.CompletedTask, null, 1, CancellationToken.None));
         var alive = await driver.Starter.StartAsync(plan, null, CancellationToken.None);
         Assert.Equal(RunStartOutcome.AlreadyActive, alive.Outcome);
-        await Task.Delay(1200);
+        await Task.Delay(3200);
 
         var second = await driver.Starter.StartAsync(plan, null, CancellationToken.None);
 
