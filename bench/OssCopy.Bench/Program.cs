@@ -8,6 +8,7 @@ var sections = new Dictionary<string, Func<BenchContext, int>>(StringComparer.Or
     ["engine"] = EngineSection.Run,
     ["engine-diff"] = EngineDiffSection.Run,
     ["scale"] = ScaleSection.Run,
+    ["distributed"] = DistributedSection.Run,
 };
 
 var context = BenchContext.FromArguments(args, out var requested);

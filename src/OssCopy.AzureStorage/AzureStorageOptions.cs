@@ -49,6 +49,12 @@ public sealed partial class AzureStorageOptions
     /// </summary>
     public int MaxEncodedMessageBytes { get; set; } = 60 * 1024;
 
+    /// <summary>How long a received message stays hidden while its handler runs; a worker that dies leaves it to reappear after this.</summary>
+    public TimeSpan MessageVisibility { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>At most this many objects per copy batch (fewer when their keys are long): one worker copies a batch.</summary>
+    public int MaxItemsPerBatch { get; set; } = 100;
+
     /// <summary>Throws naming the setting that is wrong, so a misconfigured app fails at start and says why.</summary>
     public void Validate()
     {
@@ -79,6 +85,16 @@ public sealed partial class AzureStorageOptions
         if (OutcomeShards is < 1 or > 256)
         {
             throw new InvalidOperationException($"{section}{nameof(OutcomeShards)} must be 1–256; it was {OutcomeShards}.");
+        }
+
+        if (MessageVisibility < TimeSpan.FromSeconds(1) || MessageVisibility > TimeSpan.FromDays(7))
+        {
+            throw new InvalidOperationException($"{section}{nameof(MessageVisibility)} must be 1 s–7 days; it was {MessageVisibility}.");
+        }
+
+        if (MaxItemsPerBatch is < 1 or > 10_000)
+        {
+            throw new InvalidOperationException($"{section}{nameof(MaxItemsPerBatch)} must be 1–10000; it was {MaxItemsPerBatch}.");
         }
 
         if (MaxEncodedMessageBytes is < 8 * 1024 or > 64 * 1024)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OssCopy.AzureStorage.DistributedBackupRun;
 using OssCopy.Core.State;
 
 namespace OssCopy.AzureStorage;
@@ -32,13 +33,25 @@ public static class AzureStorageServiceCollectionExtensions
         services.TryAddSingleton<ICopyStateStore>(sp => sp.GetRequiredService<BlobCopyStateStore>());
         services.AddKeyedSingleton(StorageQueues.List, (sp, _) => Queue(sp, Options(sp).ListQueue));
         services.AddKeyedSingleton(StorageQueues.Copy, (sp, _) => Queue(sp, Options(sp).CopyQueue));
+
+        // The distributed run over them; its handlers need the engine (AddOssCopy) registered too.
+        services.TryAddSingleton(sp => new RunSpecStore(sp.GetRequiredService<AzureStorageClients>(), Options(sp)));
+        services.TryAddSingleton<RunContexts>();
+        services.TryAddSingleton<RunFinalizer>();
+        services.TryAddSingleton<ListStepHandler>();
+        services.TryAddSingleton<CopyBatchHandler>();
+        services.TryAddSingleton<DistributedRunStarter>();
+        services.TryAddSingleton<DistributedWorker>();
         return services;
     }
 
     private static AzureStorageOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<AzureStorageOptions>>().Value;
 
     private static QueueTransport Queue(IServiceProvider services, string name) =>
-        new(services.GetRequiredService<AzureStorageClients>(), name, Options(services).MaxDequeueCount, services.GetRequiredService<ILogger<QueueTransport>>());
+        new(services.GetRequiredService<AzureStorageClients>(), name, Options(services).MaxDequeueCount, services.GetRequiredService<ILogger<QueueTransport>>())
+        {
+            ProcessingVisibility = Options(services).MessageVisibility,
+        };
 }
 
 /// <summary>Service keys of the run's queues.</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using OssCopy.Core.Backup;
 
 namespace OssCopy.AzureStorage;
 
@@ -9,12 +8,6 @@ public sealed record ListStepMessage(string Plan, string RunId, string RangeId, 
 
 /// <summary>A batch of objects to copy in one function call; <see cref="BatchId"/> is unique within the run.</summary>
 public sealed record CopyBatchMessage<TItem>(string Plan, string RunId, string BatchId, IReadOnlyList<TItem> Items);
-
-/// <summary>
-/// One object to copy, as the listing diff decided. A placeholder until Core's own work item exists: the batch
-/// builder and codec are generic over any JSON-serialisable item.
-/// </summary>
-public sealed record CopyWorkItem(string Key, string DestinationKey, long Size, string? ETag, DateTimeOffset? LastModified, ReportReason Reason);
 
 /// <summary>
 /// JSON for queue messages: camelCase, enums by name, nulls left out, non-ASCII kept as UTF-8 (the queue client

@@ -103,3 +103,6 @@ public enum RunStartOutcome
 }
 
 public sealed record RunStart(RunStartOutcome Outcome, RunRecord Run);
+
+/// <summary>A sync range one list step recorded for the next run, and whether the step trusted it (listed no destination).</summary>
+public sealed record RecordedRange(OssCopy.Core.State.SyncRange Range, bool Trusted);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using OssCopy.Core.Backup;
+using OssCopy.Core.State;
 
 namespace OssCopy.AzureStorage;
 
@@ -15,6 +16,8 @@ public sealed class RunStore
 {
     private const string ActiveRow = "active";
     private const string RunRowPrefix = "run-";
+    private const string BatchRowPrefix = "batch-";
+    private const string RangeRowPrefix = "range-";
 
     private readonly TableClient _table;
     private readonly TimeProvider _time;
@@ -186,6 +189,127 @@ public sealed class RunStore
             await BackOffAsync(attempt, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Moves the listing of <paramref name="rangeId"/> from <paramref name="expectedAfter"/> to
+    /// <paramref name="next"/>, adds the window's totals and enqueued counts and records its sync ranges, in one
+    /// transaction. False (nothing written) when the range is no longer at <paramref name="expectedAfter"/>: another
+    /// delivery of the same step got there first, and its batches and next step are the ones that count.
+    /// </summary>
+    public async Task<(bool Advanced, RunRecord Run)> AdvanceListingAsync(
+        string plan, string runId, string rangeId, string? expectedAfter, ListingPosition next, ReportTotals totals, long batches, long objects,
+        IReadOnlyList<RecordedRange> recorded, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(totals);
+        ArgumentNullException.ThrowIfNull(recorded);
+        var partition = TableKeys.ForText(plan);
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await _table.GetEntityAsync<TableEntity>(partition, RunRowPrefix + runId, cancellationToken: cancellationToken);
+            var current = FromEntity(row.Value);
+            if (current.IsFinished || !current.Listing.TryGetValue(rangeId, out var position) || position.Done || position.After != expectedAfter)
+            {
+                return (false, current);
+            }
+
+            var listing = new Dictionary<string, ListingPosition>(current.Listing, StringComparer.Ordinal) { [rangeId] = next };
+            var allDone = listing.Values.All(p => p.Done);
+            var updated = current with
+            {
+                Listing = listing,
+                Totals = current.Totals + totals,
+                BatchesEnqueued = current.BatchesEnqueued + batches,
+                ObjectsEnqueued = current.ObjectsEnqueued + objects,
+                Status = allDone && current.Status == RunStatus.Listing ? RunStatus.Copying : current.Status,
+                HeartbeatAt = _time.GetUtcNow(),
+            };
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, ToEntity(partition, updated), row.Value.ETag) };
+            foreach (var range in recorded)
+            {
+                actions.Add(new(TableTransactionActionType.UpsertReplace, new TableEntity(partition, RangeRowKey(runId, range.Range.After))
+                {
+                    ["Range"] = JsonSerializer.Serialize(range.Range, ReportJson.CompactOptions),
+                    ["Trusted"] = range.Trusted,
+                }));
+            }
+
+            if (await TrySubmitAsync(actions, cancellationToken))
+            {
+                return (true, updated);
+            }
+
+            await BackOffAsync(attempt, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Counts a finished copy batch once: adds its totals and one completed batch, and marks the batch done, in one
+    /// transaction. A batch already marked (a second delivery, a duplicate message) changes nothing: null.
+    /// </summary>
+    public async Task<RunRecord?> CompleteBatchAsync(string plan, string runId, string batchId, ReportTotals totals, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(totals);
+        var partition = TableKeys.ForText(plan);
+        var marker = BatchRowPrefix + runId + "-" + TableKeys.ForText(batchId);
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await _table.GetEntityAsync<TableEntity>(partition, RunRowPrefix + runId, cancellationToken: cancellationToken);
+            var current = FromEntity(row.Value);
+            if (current.IsFinished)
+            {
+                return null;
+            }
+
+            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partition, marker, ["RowKey"], cancellationToken);
+            if (existing.HasValue)
+            {
+                return null;
+            }
+
+            var updated = current with { Totals = current.Totals + totals, BatchesCompleted = current.BatchesCompleted + 1, HeartbeatAt = _time.GetUtcNow() };
+            if (await TrySubmitAsync(
+                [
+                    new(TableTransactionActionType.UpdateReplace, ToEntity(partition, updated), row.Value.ETag),
+                    new(TableTransactionActionType.Add, new TableEntity(partition, marker)),
+                ],
+                cancellationToken))
+            {
+                return updated;
+            }
+
+            await BackOffAsync(attempt, cancellationToken);
+        }
+    }
+
+    /// <summary>Whether the batch was counted as completed.</summary>
+    public async Task<bool> IsBatchCompletedAsync(string plan, string runId, string batchId, CancellationToken cancellationToken)
+    {
+        var marker = BatchRowPrefix + runId + "-" + TableKeys.ForText(batchId);
+        var existing = await _table.GetEntityIfExistsAsync<TableEntity>(TableKeys.ForText(plan), marker, ["RowKey"], cancellationToken);
+        return existing.HasValue;
+    }
+
+    /// <summary>The sync ranges the run's list steps recorded, in key order.</summary>
+    public async Task<IReadOnlyList<RecordedRange>> ReadRecordedRangesAsync(string plan, string runId, CancellationToken cancellationToken)
+    {
+        var partition = TableKeys.ForText(plan);
+        var from = RangeRowPrefix + runId + "-";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {from + "~"}");
+        var ranges = new List<RecordedRange>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            var range = JsonSerializer.Deserialize<SyncRange>(row.GetString("Range") ?? "null", ReportJson.CompactOptions)
+                ?? throw new InvalidDataException($"Range row {row.RowKey} holds no range.");
+            ranges.Add(new RecordedRange(range, row.GetBoolean("Trusted") ?? false));
+        }
+
+        // Row keys order keys except within a long shared prefix: sort by the ranges' own keys.
+        return [.. ranges.OrderBy(r => r.Range.Last, Utf8Ordinal.Instance)];
+    }
+
+    private static string RangeRowKey(string runId, string? after) =>
+        RangeRowPrefix + runId + "-" + (after is null ? "-" : "k" + TableKeys.RowKey(after));
 
     private async Task<bool> TrySubmitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
     {

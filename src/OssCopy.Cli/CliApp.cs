@@ -21,7 +21,7 @@ namespace OssCopy.Cli;
 /// 1 some objects (or the run) failed, 2 bad usage or bad input (reported before any OSS request), 3 nothing failed
 /// but archived sources are still being restored (run again once they are).
 /// </summary>
-public sealed class CliApp(CliEnvironment env)
+public sealed partial class CliApp(CliEnvironment env)
 {
     public const int Success = 0;
     public const int SomeFailed = 1;
@@ -67,6 +67,7 @@ public sealed class CliApp(CliEnvironment env)
         {
             CopyCommand(),
             BackupCommand(),
+            WorkerCommand(),
         };
         return root;
     }
@@ -176,10 +177,12 @@ public sealed class CliApp(CliEnvironment env)
         };
 
         var (archived, restoreDays, restoreTier) = ArchivedOptions();
+        var (distributed, storage, workers) = DistributedOptions();
 
         var command = new Command("backup", "Run a backup plan: copy what is missing or changed, never delete, resume where a stopped run left off.")
         {
             plan, dryRun, parallel, reportPath, stateDir, restart, fullReconcile, region, endpoint, pathStyle, verify, archived, restoreDays, restoreTier,
+            distributed, storage, workers,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -197,7 +200,8 @@ public sealed class CliApp(CliEnvironment env)
                 parse.GetValue(plan)!, parse.GetValue(dryRun), parse.GetValue(parallel), parse.GetValue(reportPath), parse.GetValue(stateDir), parse.GetValue(restart),
                 parse.GetValue(fullReconcile), parse.GetValue(region), parse.GetValue(endpoint), parse.GetValue(pathStyle),
                 parse.GetValue(verify) is null ? null : verification,
-                new ArchivedOverrides(parse.GetValue(archived), parse.GetValue(restoreDays), parse.GetValue(restoreTier))), cancellationToken);
+                new ArchivedOverrides(parse.GetValue(archived), parse.GetValue(restoreDays), parse.GetValue(restoreTier)),
+                DistributedArgumentsFrom(parse, distributed, storage, workers)), cancellationToken);
         });
         return command;
     }
@@ -271,6 +275,11 @@ public sealed class CliApp(CliEnvironment env)
         if (client is null)
         {
             return await UsageAsync(errors.ToArray());
+        }
+
+        if (args.Distributed is { } distributedRun)
+        {
+            return await DistributedBackupAsync(plan, client, throttling, args.Report, args.FullReconcile, args.Verification, args.DryRun, distributedRun, cancellationToken);
         }
 
         using var store = args.DryRun ? null : new FileCopyStateStore(args.StateDir?.FullName ?? Path.Combine(".osscopy", "state"));
@@ -403,7 +412,7 @@ public sealed class CliApp(CliEnvironment env)
 
     private sealed record BackupArguments(
         FileInfo Plan, bool DryRun, int? Parallel, FileInfo? Report, DirectoryInfo? StateDir, bool Restart, bool FullReconcile, string? Region, string? Endpoint,
-        bool PathStyle, CopyVerification? Verification, ArchivedOverrides Archived);
+        bool PathStyle, CopyVerification? Verification, ArchivedOverrides Archived, DistributedArguments? Distributed = null);
 
     /// <summary>The archived-source flags, shared by <c>copy</c> and <c>backup</c>.</summary>
     private static (Option<string?> Archived, Option<int?> RestoreDays, Option<string?> RestoreTier) ArchivedOptions() =>

@@ -16,7 +16,7 @@ public sealed class CopyBatchBuilderTests(AzuriteFixture azurite)
         return [.. Enumerable.Range(0, 200).Select(i =>
         {
             var key = OutcomeStoreTests.Exactly1023Bytes(fills[i % fills.Length], i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture));
-            return new CopyWorkItem(key, "dest/" + key, i * 1000L, "\"0123456789ABCDEF0123456789ABCDEF\"", DateTimeOffset.UnixEpoch.AddDays(i), ReportReason.Missing);
+            return WorkItems.Item(key, i * 1000L, "\"0123456789ABCDEF0123456789ABCDEF\"", DateTimeOffset.UnixEpoch.AddDays(i), withDestination: true);
         })];
     }
 
@@ -24,7 +24,7 @@ public sealed class CopyBatchBuilderTests(AzuriteFixture azurite)
     public void Batches_of_1023_byte_keys_stay_under_the_budget_and_are_packed_full()
     {
         var items = LongKeyItems();
-        Assert.All(items, i => Assert.Equal(1023, Encoding.UTF8.GetByteCount(i.Key)));
+        Assert.All(items, i => Assert.Equal(1023, Encoding.UTF8.GetByteCount(i.RelativeKey)));
         var builder = new CopyBatchBuilder<CopyWorkItem>("nightly", "20261204T120000Z-abcdef012345", Budget) { BatchIdPrefix = "step-7" };
 
         var batches = builder.Pack(items).ToList();

@@ -1,3 +1,4 @@
+using OssCopy.Core.Backup;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace OssCopy.AzureStorage.Tests;
@@ -119,22 +120,22 @@ public sealed class PoisonToOutcomesTests(AzuriteFixture azurite)
         var outcomes = new OutcomeStore(clients, options);
         await queue.CreateIfNotExistsAsync(CancellationToken.None);
         await outcomes.CreateIfNotExistsAsync(CancellationToken.None);
-        var items = new[] { "a", "b#?", "c" }.Select(k => new CopyWorkItem(k, "d/" + k, 1, "\"e\"", null, OssCopy.Core.Backup.ReportReason.Missing)).ToList();
+        var items = new[] { "a", "b#?", "c" }.Select(k => WorkItems.Item(k, 1, "\"e\"", null)).ToList();
         await queue.SendAsync(new CopyBatchMessage<CopyWorkItem>("p", "run1", "b-0", items), null, CancellationToken.None);
 
         // Each delivery copies "a", then fails on "b#?".
         async Task Copy(ReceivedMessage message, CancellationToken cancellationToken)
         {
             var batch = message.Decode<CopyBatchMessage<CopyWorkItem>>();
-            var done = await outcomes.FindRecordedAsync(batch.RunId, batch.Items.Select(i => i.Key), cancellationToken);
-            foreach (var item in batch.Items.Where(i => !done.ContainsKey(i.Key)))
+            var done = await outcomes.FindRecordedAsync(batch.RunId, batch.Items.Select(i => i.Source.Key), cancellationToken);
+            foreach (var item in batch.Items.Where(i => !done.ContainsKey(i.Source.Key)))
             {
-                if (item.Key == "b#?")
+                if (item.Source.Key == "b#?")
                 {
                     throw new InvalidOperationException("InternalError from the destination");
                 }
 
-                await outcomes.TryAddAsync(batch.RunId, new() { Key = item.Key, DestinationKey = item.DestinationKey, Action = OssCopy.Core.Backup.ReportAction.Copied, Size = item.Size }, cancellationToken);
+                await outcomes.TryAddAsync(batch.RunId, new() { Key = item.Source.Key, DestinationKey = "d/" + item.RelativeKey, Action = OssCopy.Core.Backup.ReportAction.Copied, Size = item.Source.Size }, cancellationToken);
             }
         }
 
@@ -145,10 +146,10 @@ public sealed class PoisonToOutcomesTests(AzuriteFixture azurite)
             {
                 await outcomes.TryAddAsync(batch.RunId, new()
                 {
-                    Key = item.Key,
-                    DestinationKey = item.DestinationKey,
+                    Key = item.Source.Key,
+                    DestinationKey = "d/" + item.RelativeKey,
                     Action = OssCopy.Core.Backup.ReportAction.Failed,
-                    Size = item.Size,
+                    Size = item.Source.Size,
                     ErrorMessage = error?.Message ?? "delivered too often",
                 }, cancellationToken);
             }

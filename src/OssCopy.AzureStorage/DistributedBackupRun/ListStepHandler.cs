@@ -1,0 +1,163 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OssCopy.Core.Backup;
+
+namespace OssCopy.AzureStorage.DistributedBackupRun;
+
+/// <summary>
+/// Handles one list step: diffs ONE listing window (<see cref="ListingWindowDiff"/>: a page after the step's cursor,
+/// or a range the previous run recorded in sync), records its unchanged objects as outcomes, packs its work into
+/// copy batches whose ids derive from the step (a redelivered step re-sends the same ids), sends them, then moves
+/// the range's listing position, adds the window's totals and records its sync ranges in one transaction, and sends
+/// the next step (or, for the last window, checks whether the run can be finalized). A step whose cursor is behind
+/// the recorded position was done before: it changes nothing.
+/// </summary>
+public sealed partial class ListStepHandler
+{
+    private readonly RunStore _runs;
+    private readonly OutcomeStore _outcomes;
+    private readonly RunContexts _contexts;
+    private readonly ListingWindowDiff _diff;
+    private readonly QueueTransport _listQueue;
+    private readonly QueueTransport _copyQueue;
+    private readonly RunFinalizer _finalizer;
+    private readonly AzureStorageOptions _options;
+    private readonly ILogger _logger;
+
+    public ListStepHandler(
+        RunStore runs,
+        OutcomeStore outcomes,
+        RunContexts contexts,
+        ListingWindowDiff diff,
+        [FromKeyedServices(StorageQueues.List)] QueueTransport listQueue,
+        [FromKeyedServices(StorageQueues.Copy)] QueueTransport copyQueue,
+        RunFinalizer finalizer,
+        IOptions<AzureStorageOptions> options,
+        ILogger<ListStepHandler> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _runs = runs ?? throw new ArgumentNullException(nameof(runs));
+        _outcomes = outcomes ?? throw new ArgumentNullException(nameof(outcomes));
+        _contexts = contexts ?? throw new ArgumentNullException(nameof(contexts));
+        _diff = diff ?? throw new ArgumentNullException(nameof(diff));
+        _listQueue = listQueue ?? throw new ArgumentNullException(nameof(listQueue));
+        _copyQueue = copyQueue ?? throw new ArgumentNullException(nameof(copyQueue));
+        _finalizer = finalizer ?? throw new ArgumentNullException(nameof(finalizer));
+        _options = options.Value;
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary>Handles one delivery of a list step (a Functions queue trigger calls this with the message and its dequeue count).</summary>
+    public async Task HandleAsync(ListStepMessage step, long dequeueCount, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var run = await _runs.GetAsync(step.Plan, step.RunId, cancellationToken);
+        if (run is null || run.IsFinished || run.Status == RunStatus.Finalizing)
+        {
+            return;
+        }
+
+        if (!run.Listing.TryGetValue(step.RangeId, out var position))
+        {
+            throw new InvalidDataException($"Run '{step.RunId}' of plan '{step.Plan}' has no key range '{step.RangeId}'.");
+        }
+
+        if (position.Done || position.After != step.After)
+        {
+            // Done before. If an earlier delivery moved the position but stopped before sending the next step, a
+            // redelivery sends it (a duplicate step at the same position is harmless: only one moves the position).
+            if (dequeueCount > 1)
+            {
+                await ContinueAsync(run, step.RangeId, position, cancellationToken);
+            }
+
+            return;
+        }
+
+        var context = await _contexts.GetAsync(step.Plan, step.RunId, cancellationToken)
+            ?? throw new InvalidOperationException($"Run '{step.RunId}' of plan '{step.Plan}' has no spec yet; the step is tried again.");
+        var window = Window(context.Spec, step.After);
+        var result = await _diff.DiffAsync(context.Context, window, cancellationToken);
+
+        if (result.Unchanged.Count > 0)
+        {
+            await _outcomes.UpsertAsync(step.RunId, result.Unchanged, cancellationToken);
+        }
+
+        // The step's identity names its batches: the range and the cursor it started from.
+        var builder = new CopyBatchBuilder<CopyWorkItem>(step.Plan, step.RunId, _options.MaxEncodedMessageBytes, _options.MaxItemsPerBatch)
+        {
+            BatchIdPrefix = StepId(step),
+        };
+        var batches = builder.Pack(result.Work).ToList();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (batch, ct) => await _copyQueue.SendAsync(batch, null, ct));
+
+        var next = new ListingPosition(result.NextAfter ?? window.After, result.NextAfter is null);
+        var recorded = result.Recorded.Select(r => new RecordedRange(r, result.Trusted)).ToList();
+        var (advanced, updated) = await _runs.AdvanceListingAsync(step.Plan, step.RunId, step.RangeId, step.After, next, result.Totals,
+            batches.Count, result.Work.Count, recorded, cancellationToken);
+        if (!advanced)
+        {
+            Log.StepRaced(_logger, step.Plan, step.RunId, step.RangeId);
+            return;
+        }
+
+        Log.Listed(_logger, step.Plan, step.RunId, step.RangeId, result.Totals.Listed, result.Work.Count, batches.Count, next.Done);
+        await ContinueAsync(updated, step.RangeId, next, cancellationToken);
+    }
+
+    /// <summary>A list step whose every delivery failed: the run cannot know its objects, so it fails.</summary>
+    public async Task HandlePoisonAsync(ListStepMessage step, Exception? error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var why = error is null ? "its worker stopped on every delivery" : $"{error.GetType().Name}: {error.Message}";
+        await _runs.FinishAsync(step.Plan, step.RunId, RunStatus.Failed,
+            r => r with { Error = $"Listing of range '{step.RangeId}' after '{step.After}' failed: {why}" }, cancellationToken);
+    }
+
+    /// <summary>The step that continues a range from its recorded position, or the finalizer's check for the last.</summary>
+    internal async Task ContinueAsync(RunRecord run, string rangeId, ListingPosition position, CancellationToken cancellationToken)
+    {
+        if (!position.Done)
+        {
+            await _listQueue.SendAsync(new ListStepMessage(run.Plan, run.RunId, rangeId, position.After, null), null, cancellationToken);
+        }
+        else
+        {
+            await _finalizer.TryFinalizeAsync(run.Plan, run.RunId, cancellationToken);
+        }
+    }
+
+    /// <summary>A range recorded in sync by the previous run that starts at the cursor is checked as a whole; else one page.</summary>
+    private static ListingWindow Window(RunSpec spec, string? after)
+    {
+        foreach (var range in spec.Trusted)
+        {
+            if (range.After == after)
+            {
+                return ListingWindow.ForRange(range);
+            }
+        }
+
+        return ListingWindow.Page(after);
+    }
+
+    private static string StepId(ListStepMessage step)
+    {
+        // Short and stable: a hash of the range and cursor (a key of up to 1,023 bytes would not fit every batch).
+        var text = step.RangeId + "\n" + (step.After is null ? "\u0001" : "k" + step.After);
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
+        return Convert.ToHexString(hash, 0, 12).ToLowerInvariant();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Run {RunId} of plan {Plan}, range {RangeId}: listed {Listed}, {Work} to copy in {Batches} batches; range done: {Done}.")]
+        public static partial void Listed(ILogger logger, string plan, string runId, string rangeId, long listed, int work, int batches, bool done);
+
+        [LoggerMessage(2, LogLevel.Information, "Run {RunId} of plan {Plan}, range {RangeId}: another delivery of this list step moved the position first.")]
+        public static partial void StepRaced(ILogger logger, string plan, string runId, string rangeId);
+    }
+}
