@@ -10,7 +10,6 @@ using OssCopy.Core.Backup;
 using OssCopy.Core.Copying;
 using OssCopy.Core.State;
 using OssCopy.Oss;
-using OssCopy.Oss.Credentials;
 using OssCopy.Oss.Http;
 using OssCopy.Oss.Signing;
 
@@ -363,20 +362,13 @@ public sealed partial class CliApp(CliEnvironment env)
             }
         }
 
-        var id = _env.GetVariable(EnvironmentCredentialsProvider.AccessKeyIdVariable);
-        var secret = _env.GetVariable(EnvironmentCredentialsProvider.AccessKeySecretVariable);
-        if (string.IsNullOrWhiteSpace(id) || string.IsNullOrEmpty(secret))
-        {
-            errors.Add($"credentials: set {EnvironmentCredentialsProvider.AccessKeyIdVariable} and {EnvironmentCredentialsProvider.AccessKeySecretVariable} " +
-                       $"(and {EnvironmentCredentialsProvider.SessionTokenVariable} for STS credentials).");
-        }
-
-        if (errors.Count > 0)
+        var (credentials, credentialProblems) = CliCredentials.Resolve(_env.GetVariable, options.Region);
+        errors.AddRange(credentialProblems);
+        if (errors.Count > 0 || credentials is null)
         {
             return (null, errors);
         }
 
-        var credentials = new StaticCredentialsProvider(new OssCredentials(id!, secret!, _env.GetVariable(EnvironmentCredentialsProvider.SessionTokenVariable)));
         return (_env.CreateClient(options, credentials, handler), errors);
     }
 
