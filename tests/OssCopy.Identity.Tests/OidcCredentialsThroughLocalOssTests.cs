@@ -167,6 +167,34 @@ public sealed class OidcCredentialsThroughLocalOssTests : IDisposable
     }
 
     [Fact]
+    public async Task Credentials_OSS_refuses_before_our_clock_says_they_expire_are_renewed_once_and_the_request_succeeds()
+    {
+        await using var server = await StartLocalOssAsync(credentialLifetime: TimeSpan.FromSeconds(5));
+        await AdminClient(server).PutBucketAsync(new PutBucketRequest { Bucket = "renewed" });
+        // Our clock stands still: by it the credentials never near expiry, so only OSS's refusal can renew them.
+        var frozen = new FrozenTime(DateTimeOffset.UtcNow);
+        await using var services = Services(server, _issuer.WriteTokenFile(_issuer.Mint()), (s, _) => s.AddSingleton<TimeProvider>(frozen));
+        var client = services.GetRequiredService<IOssClient>();
+        await client.PutObjectAsync(new PutObjectRequest { Bucket = "renewed", Key = "before", Body = new MemoryStream([1]) });
+        var first = await services.GetRequiredService<IOssCredentialsProvider>().GetCredentialsAsync(default);
+
+        // Past the 5 s lifetime; the renewed set (5 s again) has room for a retry on a loaded machine.
+        await Task.Delay(TimeSpan.FromSeconds(5.5));
+        await client.PutObjectAsync(new PutObjectRequest { Bucket = "renewed", Key = "after", Body = new MemoryStream([2]) });
+
+        var second = await services.GetRequiredService<IOssCredentialsProvider>().GetCredentialsAsync(default);
+        Assert.NotEqual(first.AccessKeyId, second.AccessKeyId);
+        Assert.Equal(2, server.Counters[LocalOssStsOptions.OperationName]);
+        Assert.Contains(_logs.Lines, l => l.Contains("OSS refused temporary credentials " + first.AccessKeyId, StringComparison.Ordinal));
+        _logs.AssertNoneContains(first.AccessKeySecret, first.SecurityToken!, second.SecurityToken!);
+    }
+
+    private sealed class FrozenTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    [Fact]
     public async Task A_run_longer_than_the_credentials_lifetime_never_fails_the_client_refreshes_ahead()
     {
         await using var server = await StartLocalOssAsync(credentialLifetime: TimeSpan.FromSeconds(6));

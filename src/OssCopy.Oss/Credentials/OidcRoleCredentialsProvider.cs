@@ -7,7 +7,7 @@ namespace OssCopy.Oss.Credentials;
 /// <see cref="IOidcTokenSource"/>; cached and refreshed ahead of expiry by <see cref="RefreshingCredentialsProvider"/>.
 /// A fresh token is read for every exchange (tokens are short-lived and rotated by their issuer).
 /// </summary>
-public sealed class OidcRoleCredentialsProvider : IOssCredentialsProvider
+public sealed class OidcRoleCredentialsProvider : IRenewableCredentialsProvider
 {
     private readonly RefreshingCredentialsProvider _cache;
 
@@ -34,6 +34,8 @@ public sealed class OidcRoleCredentialsProvider : IOssCredentialsProvider
     public int FetchCount => _cache.FetchCount;
 
     public ValueTask<OssCredentials> GetCredentialsAsync(CancellationToken cancellationToken) => _cache.GetCredentialsAsync(cancellationToken);
+
+    public void Expire(OssCredentials rejected) => _cache.Expire(rejected);
 }
 
 /// <summary>The role to assume and how (resolved from <see cref="OssCredentialsOptions"/>).</summary>

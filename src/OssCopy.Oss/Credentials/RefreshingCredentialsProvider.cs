@@ -10,7 +10,7 @@ namespace OssCopy.Oss.Credentials;
 /// A failed refresh while the current credentials are still valid keeps them and tries again after
 /// <see cref="RetryDelay"/>. Time comes from a <see cref="TimeProvider"/>.
 /// </summary>
-public sealed partial class RefreshingCredentialsProvider : IOssCredentialsProvider
+public sealed partial class RefreshingCredentialsProvider : IRenewableCredentialsProvider
 {
     public static readonly TimeSpan MaxRefreshAhead = TimeSpan.FromMinutes(5);
     public const double RefreshAheadFraction = 0.2;
@@ -80,6 +80,21 @@ public sealed partial class RefreshingCredentialsProvider : IOssCredentialsProvi
         return (await refresh.WaitAsync(cancellationToken).ConfigureAwait(false)).Credentials;
     }
 
+    public void Expire(OssCredentials rejected)
+    {
+        ArgumentNullException.ThrowIfNull(rejected);
+        lock (_gate)
+        {
+            // Only the set OSS refused: requests signed with an older set may report after a newer one arrived.
+            if (_current is not null && _current.Credentials.AccessKeyId == rejected.AccessKeyId)
+            {
+                _current = null;
+                _nextAttempt = DateTimeOffset.MinValue;
+                LogExpired(_logger, rejected.AccessKeyId, _source);
+            }
+        }
+    }
+
     private Task<Cached> StartRefresh()
     {
         Interlocked.Increment(ref _fetchCount);
@@ -136,6 +151,10 @@ public sealed partial class RefreshingCredentialsProvider : IOssCredentialsProvi
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Obtained temporary OSS credentials {AccessKeyId} from {Source}, expiring at {Expiration:O}; next refresh at {RefreshAt:O}")]
     private static partial void LogObtained(ILogger logger, string accessKeyId, string source, DateTimeOffset expiration, DateTimeOffset refreshAt);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
+        Message = "OSS refused temporary credentials {AccessKeyId} from {Source} before their expiry; getting new ones")]
+    private static partial void LogExpired(ILogger logger, string accessKeyId, string source);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
         Message = "Getting temporary OSS credentials from {Source} failed; the current ones stay in use until {KeepUntil:O} (none if empty); next attempt in {RetryDelay}")]

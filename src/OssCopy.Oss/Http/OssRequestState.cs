@@ -32,6 +32,12 @@ internal sealed class OssRequestState
     /// <summary>Set once a clock-skew answer has been retried: a second one is an error, not a loop.</summary>
     public bool SkewRetried { get; set; }
 
+    /// <summary>Set once refused temporary credentials have been renewed and retried: a second refusal is an error.</summary>
+    public bool CredentialsRenewed { get; set; }
+
+    /// <summary>Set by the signing handler when the last answer refused the temporary credentials and new ones will sign the retry.</summary>
+    public bool RenewCredentials { get; set; }
+
     /// <summary>Attempts made so far (1 after the first send).</summary>
     public int Attempts { get; set; }
 

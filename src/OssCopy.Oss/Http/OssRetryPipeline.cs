@@ -58,7 +58,7 @@ public static class OssRetryPipeline
         var response = outcome.Result!;
         var status = (int)response.StatusCode;
         return status is 408 or 429 or >= 500
-               || (response.StatusCode == HttpStatusCode.Forbidden && state is { ClockCorrected: true });
+               || (response.StatusCode == HttpStatusCode.Forbidden && state is { ClockCorrected: true } or { RenewCredentials: true });
     }
 
     private static string Describe(Outcome<HttpResponseMessage> outcome) =>

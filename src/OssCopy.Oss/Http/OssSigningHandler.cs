@@ -35,6 +35,7 @@ public sealed class OssSigningHandler(
 
         state.Attempts++;
         state.ClockCorrected = false;
+        state.RenewCredentials = false;
         var credentials = await credentialsProvider.GetCredentialsAsync(cancellationToken);
         state.SecretsUsed = credentials.SecurityToken is { } token ? [credentials.AccessKeySecret, token] : [credentials.AccessKeySecret];
 
@@ -81,6 +82,13 @@ public sealed class OssSigningHandler(
             // One corrected retry per request: a second skew answer means something else is wrong.
             clock.CorrectFrom(serverTime);
             state.ClockCorrected = state.SkewRetried = true;
+        }
+        else if (response.StatusCode == HttpStatusCode.Forbidden && credentials.SecurityToken is not null && !state.CredentialsRenewed
+                 && credentialsProvider is IRenewableCredentialsProvider renewable && await IsRefusedTokenAsync(response, cancellationToken))
+        {
+            // STS credentials OSS no longer accepts (expired by its clock, or revoked): one retry with a fresh set.
+            renewable.Expire(credentials);
+            state.RenewCredentials = state.CredentialsRenewed = true;
         }
 
         return response;
@@ -129,6 +137,13 @@ public sealed class OssSigningHandler(
 
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         return body.Contains("<Code>" + OssErrorCodes.RequestTimeTooSkewed + "</Code>", StringComparison.Ordinal);
+    }
+
+    private static async Task<bool> IsRefusedTokenAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return body.Contains("<Code>SecurityTokenExpired</Code>", StringComparison.Ordinal)
+               || body.Contains("<Code>InvalidSecurityToken</Code>", StringComparison.Ordinal);
     }
 
     private static readonly ProductInfoHeaderValue UserAgent = new("osscopy", typeof(OssSigningHandler).Assembly.GetName().Version?.ToString(3) ?? "1.0.0");

@@ -33,6 +33,21 @@ public class RefreshingCredentialsTests
     }
 
     [Fact]
+    public async Task A_refused_set_is_dropped_once_and_a_report_about_an_older_set_keeps_the_newer_one()
+    {
+        var (provider, sts, _) = Create(TimeSpan.FromHours(1));
+        var first = await provider.GetCredentialsAsync(default);
+
+        provider.Expire(first);
+        var second = await provider.GetCredentialsAsync(default);
+        provider.Expire(first);
+        var third = await provider.GetCredentialsAsync(default);
+
+        Assert.Equal(("STS.key1", "STS.key2", "STS.key2"), (first.AccessKeyId, second.AccessKeyId, third.AccessKeyId));
+        Assert.Equal(2, sts.RequestCount);
+    }
+
+    [Fact]
     public async Task Credentials_are_reused_until_a_fifth_of_their_lifetime_or_five_minutes_before_expiry()
     {
         var (provider, sts, time) = Create(TimeSpan.FromMinutes(15));
