@@ -1,6 +1,5 @@
 using LocalOss;
 using LocalOss.Sts;
-using Microsoft.Extensions.Logging;
 using OssCopy.Cli;
 using OssCopy.Oss;
 using OssCopy.Oss.Credentials;
@@ -23,17 +22,7 @@ public sealed class CliOidcCredentialsTests : IDisposable
         _logs.Dispose();
     }
 
-    private Task<LocalOssServer> StartLocalOssAsync()
-    {
-        var options = new LocalOssOptions { Port = 0, DataDirectory = null };
-        var provider = new LocalOssOidcProvider { Arn = TestIssuer.ProviderArn, Issuer = TestIssuer.Issuer, JwksFile = _issuer.JwksFile };
-        provider.Audiences.Add(TestIssuer.Audience);
-        options.Sts.OidcProviders.Add(provider);
-        var role = new LocalOssRole { Arn = TestIssuer.RoleArn };
-        role.TrustedProviderArns.Add(TestIssuer.ProviderArn);
-        options.Sts.Roles.Add(role);
-        return LocalOssServer.StartAsync(options, logging => logging.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
-    }
+    private Task<LocalOssServer> StartLocalOssAsync() => _issuer.StartLocalOssAsync(_logs);
 
     private static async Task<(int ExitCode, string Out, string Error)> RunCliAsync(IReadOnlyDictionary<string, string?> variables, params string[] args)
     {

@@ -29,18 +29,7 @@ public sealed class OidcCredentialsThroughLocalOssTests : IDisposable
         _logs.Dispose();
     }
 
-    private Task<LocalOssServer> StartLocalOssAsync(TimeSpan? credentialLifetime = null)
-    {
-        var options = new LocalOssOptions { Port = 0, DataDirectory = null };
-        var provider = new LocalOssOidcProvider { Arn = TestIssuer.ProviderArn, Issuer = TestIssuer.Issuer, JwksFile = _issuer.JwksFile };
-        provider.Audiences.Add(TestIssuer.Audience);
-        options.Sts.OidcProviders.Add(provider);
-        var role = new LocalOssRole { Arn = TestIssuer.RoleArn };
-        role.TrustedProviderArns.Add(TestIssuer.ProviderArn);
-        options.Sts.Roles.Add(role);
-        options.Sts.CredentialLifetime = credentialLifetime;
-        return LocalOssServer.StartAsync(options, logging => logging.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
-    }
+    private Task<LocalOssServer> StartLocalOssAsync(TimeSpan? credentialLifetime = null) => _issuer.StartLocalOssAsync(_logs, credentialLifetime);
 
     /// <summary>A host's container with only OIDC settings (the ALIBABA_CLOUD_* names, as environment variables give them).</summary>
     private ServiceProvider Services(LocalOssServer server, string? tokenFile, Action<IServiceCollection, IConfiguration>? configure = null)

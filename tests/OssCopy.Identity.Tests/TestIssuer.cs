@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace OssCopy.Identity.Tests;
 
@@ -28,6 +29,20 @@ public sealed class TestIssuer : IDisposable
     }
 
     public string JwksFile { get; }
+
+    /// <summary>LocalOss in process with an STS that trusts this issuer (its JWKS file) for <see cref="RoleArn"/>.</summary>
+    public Task<LocalOss.LocalOssServer> StartLocalOssAsync(ILoggerProvider logs, TimeSpan? credentialLifetime = null)
+    {
+        var options = new LocalOss.LocalOssOptions { Port = 0, DataDirectory = null };
+        var provider = new LocalOss.Sts.LocalOssOidcProvider { Arn = ProviderArn, Issuer = Issuer, JwksFile = JwksFile };
+        provider.Audiences.Add(Audience);
+        options.Sts.OidcProviders.Add(provider);
+        var role = new LocalOss.Sts.LocalOssRole { Arn = RoleArn };
+        role.TrustedProviderArns.Add(ProviderArn);
+        options.Sts.Roles.Add(role);
+        options.Sts.CredentialLifetime = credentialLifetime;
+        return LocalOss.LocalOssServer.StartAsync(options, logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+    }
 
     /// <summary>Writes a token to a file, as a platform projects it (ALIBABA_CLOUD_OIDC_TOKEN_FILE).</summary>
     public string WriteTokenFile(string token)
