@@ -14,6 +14,9 @@ public sealed class CopyStatusFunction
 {
     public const string StatusHeader = "OssCopy-Copy-Status";
 
+    /// <summary>For an OSS event's copy: how its outcome was classified (Copied, Superseded, Refused…).</summary>
+    public const string DispositionHeader = "OssCopy-Event-Disposition";
+
     private readonly CopyStateStore _store;
 
     public CopyStatusFunction(CopyStateStore store) => _store = store ?? throw new ArgumentNullException(nameof(store));
@@ -39,6 +42,11 @@ public sealed class CopyStatusFunction
         {
             var done = new StoredResponseResult(response with { Location = null }, replayed: false);
             done.Headers[StatusHeader] = record.Status.ToString();
+            if (record.Disposition is { } disposition)
+            {
+                done.Headers[DispositionHeader] = disposition;
+            }
+
             return done;
         }
 
