@@ -6,7 +6,12 @@ using OssCopy.Oss.Models;
 
 namespace OssCopy.Functions.ProcessTests;
 
-/// <summary>Copies through the queue, through the process: the 202 multipart webhook copy and an OSS event's copy.</summary>
+/// <summary>
+/// Copies through the queue, through the process: the 202 multipart webhook copy and an OSS event's copy. In the
+/// worker collection, so the two worker processes never start at once: each picks its HTTP port by binding port 0 and
+/// letting go, and two at the same moment can pick the same one.
+/// </summary>
+[Collection(WorkerAppGroup.Name)]
 public sealed class AsyncCopyProcessTests(AsyncCopyWorkerFixture app) : IClassFixture<AsyncCopyWorkerFixture>
 {
     [Fact]
