@@ -241,6 +241,46 @@ public sealed class AsyncCopyTests(FunctionsAppFixture app)
     }
 
     [Fact]
+    public async Task A_message_delivered_again_while_its_copy_runs_elsewhere_waits_out_the_lease_and_copies_nothing()
+    {
+        using var host = BuildMultipartHost();
+        using var other = BuildMultipartHost();
+        var source = NewKey("held");
+        await PutBytesAsync(source, 1024 * 1024 + 3);
+        await app.DrainAsync(); // copies other tests left queued: this test counts uploads
+        var accepted = await CopyAsync(host, Body(source, NewKey("held-copy")));
+        var location = accepted.Headers["Location"];
+        var message = JsonSerializer.Serialize(new CopyRequestMessage(location["/api/copy/".Length..]), JsonSerializerOptions.Web);
+        var uploadsBefore = app.Oss.Counters["InitiateMultipartUpload"];
+        app.Oss.Faults.Add(new LocalOssFaultRule { Operation = "UploadPartCopy", Kind = LocalOssFaultKind.Latency, LatencyMilliseconds = 300 });
+        try
+        {
+            // The first delivery takes the copy up; the second arrives on another instance while it runs.
+            var running = CopyQueueDriver.RunAsync(host, message, poison: false);
+            while ((await CopyQueueDriver.GetAsync(other, location)).Headers[CopyStatusFunction.StatusHeader] != "Running")
+            {
+                Assert.False(running.IsCompleted, "The copy finished before it was seen running.");
+                await Task.Delay(20);
+            }
+
+            await CopyQueueDriver.RunAsync(other, message, poison: false);
+            await running;
+        }
+        finally
+        {
+            app.Oss.Faults.Clear();
+        }
+
+        var done = await CopyQueueDriver.GetAsync(other, location);
+        Assert.Equal(200, done.Status);
+        Assert.Equal(uploadsBefore + 1, app.Oss.Counters["InitiateMultipartUpload"]);
+        // The queue's own message of the copy comes last and finds it done; the second delivery's deferred message
+        // stays invisible until the lease ends.
+        Assert.Equal(1, await app.Queue.DrainAsync(other));
+        Assert.Equal(uploadsBefore + 1, app.Oss.Counters["InitiateMultipartUpload"]);
+    }
+
+    [Fact]
     public async Task An_unknown_or_malformed_copy_id_is_404()
     {
         Assert.Equal(404, (await CopyQueueDriver.GetAsync(app.Host, "/api/copy/" + new string('0', 32))).Status);
