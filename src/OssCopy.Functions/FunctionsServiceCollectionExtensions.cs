@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OssCopy.AzureStorage;
 using OssCopy.Core;
 using OssCopy.Functions.Configuration;
 using OssCopy.Functions.Copy;
@@ -32,7 +33,7 @@ public static class FunctionsServiceCollectionExtensions
     /// Registers the engine (OSS client from <c>Oss</c>, engine from <c>CopyEngine</c>) and the app's own parts,
     /// binding and validating at start every setting the app reads: <c>Webhook</c>, <c>Events</c> (routes,
     /// EventBridge secret, MNS certificate hosts). Seams a host may register first: <see cref="IIdempotencyStore"/>,
-    /// <see cref="IEventDeduplicator"/>, <see cref="IEventCopyDispatcher"/> (in memory / in process by default).
+    /// <see cref="IEventDeduplicator"/>, <see cref="IEventCopyDispatcher"/> (table- and queue-backed by default).
     /// </summary>
     public static IServiceCollection AddOssCopyFunctions(this IServiceCollection services, IConfiguration configuration)
     {
@@ -57,9 +58,12 @@ public static class FunctionsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventOptions>, EventOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IIdempotencyStore, InMemoryIdempotencyStore>();
-        services.TryAddSingleton<IEventDeduplicator, InMemoryEventDeduplicator>();
-        services.TryAddSingleton<IEventCopyDispatcher, InProcessEventCopyDispatcher>();
+
+        // Queued copies (202 webhook copies, OSS event copies) and durable Idempotency-Keys and event dedupe, in the
+        // storage account of AzureWebJobsStorage (Copy/AsyncCopyServiceCollectionExtensions.cs).
+        services.AddOssCopyAzureStorage(configuration);
+        services.AddOssCopyAsyncCopies(configuration);
+
         services.TryAddSingleton<EventRouter>();
         services.TryAddSingleton<SharedSecretAuthenticator>();
         services.TryAddSingleton<MnsCertificateSource>();

@@ -110,14 +110,19 @@ public sealed class ArchivedSourceTests(FunctionsAppFixture app)
 
         var created = await Event(host, "ObjectCreated:PutObject", key, put.ETag, secret);
 
+        await app.Queue.DrainAsync(host);
+
         Assert.Equal(200, created.Status);
-        Assert.Equal("Restoring", created.Json.GetProperty("events")[0].GetProperty("copies")[0].GetProperty("disposition").GetString());
+        var restoring = await CopyQueueDriver.GetAsync(host, "/api/copy/" + created.Json.GetProperty("events")[0].GetProperty("copies")[0].GetProperty("copyId").GetString());
+        Assert.Equal("Restoring", restoring.Headers[Copy.CopyStatusFunction.DispositionHeader]);
         Assert.False(await app.ExistsAsync(FunctionsAppFixture.EventDestinationBucket, "thawed/" + key["cold/".Length..]));
 
         var finished = await Event(host, "ObjectRestore:FinishRestore", key, put.ETag, secret);
+        await app.Queue.DrainAsync(host);
 
         Assert.Equal(200, finished.Status);
-        Assert.Equal("Copied", finished.Json.GetProperty("events")[0].GetProperty("copies")[0].GetProperty("disposition").GetString());
+        var copied = await CopyQueueDriver.GetAsync(host, "/api/copy/" + finished.Json.GetProperty("events")[0].GetProperty("copies")[0].GetProperty("copyId").GetString());
+        Assert.Equal("Copied", copied.Headers[Copy.CopyStatusFunction.DispositionHeader]);
         Assert.True(await app.ExistsAsync(FunctionsAppFixture.EventDestinationBucket, "thawed/" + key["cold/".Length..]));
     }
 

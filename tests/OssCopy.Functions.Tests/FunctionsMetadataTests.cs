@@ -28,7 +28,29 @@ public sealed class FunctionsMetadataTests
     {
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.FunctionsOutput, "functions.metadata")));
 
-        Assert.Equal(["Copy", "OssEvents"], metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(["Copy", "CopyRequests", "CopyRequestsPoison", "CopyStatus", "OssEvents"], metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_queued_copy_functions_are_a_function_key_get_and_two_queue_triggers_on_the_storage_connection()
+    {
+        using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.FunctionsOutput, "functions.metadata")));
+        JsonElement Trigger(string name) => Assert.Single(
+            Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == name).GetProperty("bindings").EnumerateArray(),
+            b => b.GetProperty("direction").GetString() == "In");
+
+        var status = Trigger("CopyStatus");
+        Assert.Equal("httpTrigger", status.GetProperty("type").GetString());
+        Assert.Equal("copy/{id}", status.GetProperty("route").GetString());
+        Assert.Equal("Function", status.GetProperty("authLevel").GetString());
+        Assert.Equal(["get"], status.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        foreach (var (name, queue) in new[] { ("CopyRequests", "osscopy-copy-requests"), ("CopyRequestsPoison", "osscopy-copy-requests-poison") })
+        {
+            var trigger = Trigger(name);
+            Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+            Assert.Equal(queue, trigger.GetProperty("queueName").GetString());
+            Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
+        }
     }
 
     [Fact]

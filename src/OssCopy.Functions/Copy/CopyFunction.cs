@@ -12,8 +12,10 @@ using OssCopy.Functions.Internal;
 namespace OssCopy.Functions.Copy;
 
 /// <summary>
-/// <c>POST /api/copy</c>: one object, copied synchronously. Parse (bounded body, every bad field named) → engine →
-/// map the outcome. Nothing reaches OSS before the request is known to be valid.
+/// <c>POST /api/copy</c>: one object. Parse (bounded body, every bad field named) → engine → map the outcome. Nothing
+/// reaches OSS before the request is known to be valid. A copy the engine will make in parts goes to the queue at once,
+/// and one still running after <see cref="AsyncCopyOptions.AsyncAfter"/> finishes after the answer: both are answered
+/// 202 with <c>Location: /api/copy/{id}</c> (Azure cuts a response at 230 s), where the outcome is found when done.
 /// </summary>
 public sealed class CopyFunction
 {
@@ -22,15 +24,24 @@ public sealed class CopyFunction
     private readonly CopyOrchestrator _orchestrator;
     private readonly IIdempotencyStore _idempotency;
     private readonly WebhookOptions _options;
+    private readonly MultipartForecast _forecast;
+    private readonly AsyncCopyRunner _runner;
+    private readonly AsyncCopyOptions _async;
+    private readonly TimeProvider _time;
     private readonly ILogger<CopyFunction> _logger;
 
     public CopyFunction(CopyOrchestrator orchestrator, IIdempotencyStore idempotency, IOptions<WebhookOptions> options,
-        ILogger<CopyFunction> logger)
+        MultipartForecast forecast, AsyncCopyRunner runner, IOptions<AsyncCopyOptions> asyncOptions, TimeProvider time, ILogger<CopyFunction> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(asyncOptions);
         _orchestrator = orchestrator;
         _idempotency = idempotency;
         _options = options.Value;
+        _forecast = forecast;
+        _runner = runner;
+        _async = asyncOptions.Value;
+        _time = time;
         _logger = logger;
     }
 
@@ -72,7 +83,7 @@ public sealed class CopyFunction
 
         if (idempotencyKey is null)
         {
-            return await CopyAsync(copy, cancellationToken);
+            return await CopyOrAcceptAsync(copy, cancellationToken);
         }
 
         var fingerprint = Convert.ToHexString(SHA256.HashData(body));
@@ -95,7 +106,7 @@ public sealed class CopyFunction
         JsonBodyResult answer;
         try
         {
-            answer = await CopyAsync(copy, cancellationToken);
+            answer = await CopyOrAcceptAsync(copy, cancellationToken);
         }
         catch
         {
@@ -103,7 +114,8 @@ public sealed class CopyFunction
             throw;
         }
 
-        if (!CopyOutcomeMapper.IsFinal(answer))
+        // A queued copy's 202 is kept: a repeat is sent to the same copy, never makes a second one.
+        if (!CopyOutcomeMapper.IsFinal(answer) && !IsQueued(answer))
         {
             await _idempotency.ReleaseAsync(idempotencyKey, CancellationToken.None);
             return answer;
@@ -113,6 +125,56 @@ public sealed class CopyFunction
         await _idempotency.CompleteAsync(idempotencyKey, stored, CancellationToken.None);
         return new StoredResponseResult(stored, replayed: false);
     }
+
+    private async Task<JsonBodyResult> CopyOrAcceptAsync(CopyRequest copy, CancellationToken requestAborted)
+    {
+        if (await _forecast.WillGoMultipartAsync(copy, requestAborted))
+        {
+            var id = AsyncCopyRunner.NewId();
+            await _runner.AcceptAsync(id, CopyOrigin.Webhook, copy, "the copy goes multipart", requestAborted);
+            return Queued(id, CopyRunStatus.Accepted);
+        }
+
+        // The copy may outlive the request (handed over below): it is cancelled with the request only until then.
+        var copying = new CancellationTokenSource();
+        var aborted = requestAborted.Register(copying.Cancel);
+        var task = CopyAsync(copy, copying.Token);
+        using (var waiting = new CancellationTokenSource())
+        {
+            await Task.WhenAny(task, Task.Delay(_async.AsyncAfter, _time, waiting.Token));
+            await waiting.CancelAsync();
+        }
+
+        await aborted.DisposeAsync();
+        if (task.IsCompleted)
+        {
+            copying.Dispose();
+            return await task;
+        }
+
+        var handedOver = AsyncCopyRunner.NewId();
+        var attempt = await _runner.HandOverAsync(handedOver, copy, CancellationToken.None);
+        _ = FinishAsync(handedOver, attempt, task, copying);
+        return Queued(handedOver, CopyRunStatus.Running);
+    }
+
+    private async Task FinishAsync(string id, string attempt, Task<JsonBodyResult> task, CancellationTokenSource copying)
+    {
+        using (copying)
+        {
+            await _runner.FinishHandedOverAsync(id, attempt, task);
+        }
+    }
+
+    private static JsonBodyResult Queued(string id, CopyRunStatus status)
+    {
+        var location = AsyncCopyRunner.LocationOf(id);
+        var accepted = new JsonBodyResult(StatusCodes.Status202Accepted, new QueuedCopyBody(id, status, location));
+        accepted.Headers["Location"] = location;
+        return accepted;
+    }
+
+    private static bool IsQueued(JsonBodyResult answer) => answer.Body is QueuedCopyBody;
 
     private async Task<JsonBodyResult> CopyAsync(CopyRequest copy, CancellationToken cancellationToken)
     {
@@ -124,8 +186,7 @@ public sealed class CopyFunction
         catch (CopyValidationException ex)
         {
             // The reader ran the same validator; kept so a rule the engine adds later still answers 400, not 500.
-            return Refuse(ProblemResult.Create(StatusCodes.Status400BadRequest, "Invalid Copy Request", "The engine refused the request.",
-                ex.Errors.GroupBy(e => CopyRequestReader.PointerOf(e.Field)).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray())));
+            return Refuse(CopyOutcomeMapper.Refusal(ex));
         }
 
         var answer = CopyOutcomeMapper.Map(outcome);
@@ -150,3 +211,6 @@ public sealed class CopyFunction
                || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
     }
 }
+
+/// <summary>The 202 of a queued copy: its id, status and where to ask for the outcome.</summary>
+public sealed record QueuedCopyBody(string Id, CopyRunStatus Status, string Location);

@@ -36,6 +36,14 @@ public static class CopyOutcomeMapper
         }
     }
 
+    /// <summary>The engine refused the request itself: 400 naming each field, as the request reader names them.</summary>
+    public static ProblemResult Refusal(CopyValidationException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return ProblemResult.Create(StatusCodes.Status400BadRequest, "Invalid Copy Request", "The engine refused the request.",
+            exception.Errors.GroupBy(e => CopyRequestReader.PointerOf(e.Field)).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+    }
+
     /// <summary>
     /// True when a repeat of the request would get the same answer (worth remembering under an Idempotency-Key).
     /// A 202 (restoring) is not: the same request copies the object once it is restored.

@@ -2,8 +2,8 @@ namespace OssCopy.Functions.Copy;
 
 /// <summary>
 /// Remembers the answer to a webhook request under its <c>Idempotency-Key</c>, so a client that repeats a request
-/// (a retry after a timeout) gets the first answer instead of a second copy. In memory now; a Table-backed store
-/// (insert to reserve, conditional update to complete) serves a scaled-out app.
+/// (a retry after a timeout) gets the first answer instead of a second copy. The app keeps them in a table
+/// (<see cref="TableIdempotencyStore"/>: insert to reserve, so two instances agree); <see cref="InMemoryIdempotencyStore"/> serves unit tests.
 /// </summary>
 public interface IIdempotencyStore
 {
@@ -34,5 +34,5 @@ public enum IdempotencyState
 
 public sealed record IdempotencyReservation(IdempotencyState State, StoredResponse? Response = null);
 
-/// <summary>An answer as sent: status, content type and the JSON body.</summary>
-public sealed record StoredResponse(int StatusCode, string ContentType, byte[] Body);
+/// <summary>An answer as sent: status, content type, the JSON body, and for a 202 the <c>Location</c> to ask at.</summary>
+public sealed record StoredResponse(int StatusCode, string ContentType, byte[] Body, string? Location = null);

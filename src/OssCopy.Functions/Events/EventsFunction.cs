@@ -11,8 +11,9 @@ namespace OssCopy.Functions.Events;
 
 /// <summary>
 /// <c>POST /api/events</c>: OSS object events from EventBridge (CloudEvents, shared secret) or MNS (signed HTTP push).
-/// Authenticate → unwrap → route → deduplicate → dispatch the copies. Events of other buckets, keys or kinds are
-/// acknowledged and logged; a copy that failed for now answers 502 so the sender delivers the event again.
+/// Authenticate → unwrap → route → deduplicate → dispatch the copies (queued: a queue worker copies them). Events of
+/// other buckets, keys or kinds are acknowledged and logged; a dispatcher that reports a copy to retry answers 502 so
+/// the sender delivers the event again.
 /// </summary>
 public sealed class EventsFunction
 {
@@ -141,7 +142,7 @@ public sealed class EventsFunction
         }
 
         return new EventSummary(ossEvent.EventName, ossEvent.Bucket, ossEvent.Key, ossEvent.ETag, retry ? EventResult.Retry : EventResult.Handled,
-            [.. results.Select(r => new CopySummary(r.Copy.RouteIndex, r.Copy.Request.Bucket, r.Copy.Request.Key, r.Disposition, r.Outcome?.Error?.Code))]);
+            [.. results.Select(r => new CopySummary(r.Copy.RouteIndex, r.Copy.Request.Bucket, r.Copy.Request.Key, r.Disposition, r.Outcome?.Error?.Code, r.CopyId))]);
     }
 
     private ProblemResult Reject(string transport, ProblemResult problem)
@@ -167,4 +168,4 @@ public sealed record DeliverySummary(string DeliveryId, IReadOnlyList<EventSumma
 
 public sealed record EventSummary(string EventName, string Bucket, string Key, string? ETag, EventResult Result, IReadOnlyList<CopySummary> Copies);
 
-public sealed record CopySummary(int Route, string Bucket, string Key, EventCopyDisposition Disposition, string? Code);
+public sealed record CopySummary(int Route, string Bucket, string Key, EventCopyDisposition Disposition, string? Code, string? CopyId = null);

@@ -3,9 +3,8 @@ using OssCopy.Core.Copying;
 namespace OssCopy.Functions.Events;
 
 /// <summary>
-/// Carries out the copies an event asks for. In process now (<see cref="InProcessEventCopyDispatcher"/>); a
-/// queue-backed dispatcher (enqueue, answer <see cref="EventCopyDisposition.Queued"/>) takes over for a scaled-out app,
-/// so a delivery is acknowledged within MNS's 5 seconds whatever the object's size.
+/// Carries out the copies an event asks for. The app queues them (<see cref="QueueEventCopyDispatcher"/>: answer
+/// <see cref="EventCopyDisposition.Queued"/>), so a delivery is acknowledged within MNS's 5 seconds whatever the object's size.
 /// </summary>
 public interface IEventCopyDispatcher
 {
@@ -36,4 +35,5 @@ public enum EventCopyDisposition
     Retry,
 }
 
-public sealed record EventCopyResult(RoutedCopy Copy, EventCopyDisposition Disposition, CopyOutcome? Outcome);
+/// <summary>A routed copy's result; <see cref="CopyId"/> names a queued copy (<c>GET /api/copy/{id}</c>).</summary>
+public sealed record EventCopyResult(RoutedCopy Copy, EventCopyDisposition Disposition, CopyOutcome? Outcome, string? CopyId = null);

@@ -18,12 +18,25 @@ public sealed class StoredResponseResult : IActionResult
 
     public int StatusCode => Response.StatusCode;
 
+    /// <summary>Headers added to the response (a queued copy's status).</summary>
+    public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
     public async Task ExecuteResultAsync(ActionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var http = context.HttpContext.Response;
         http.StatusCode = Response.StatusCode;
         http.ContentType = Response.ContentType;
+        if (Response.Location is { } location)
+        {
+            http.Headers.Location = location;
+        }
+
+        foreach (var (name, value) in Headers)
+        {
+            http.Headers[name] = value;
+        }
+
         if (Replayed)
         {
             http.Headers["Idempotent-Replayed"] = "true";
@@ -36,6 +49,7 @@ public sealed class StoredResponseResult : IActionResult
     {
         ArgumentNullException.ThrowIfNull(result);
         var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(result.Body, result.Body?.GetType() ?? typeof(object), FunctionsJson.Options);
-        return new StoredResponse(result.StatusCode, result.ContentType + "; charset=utf-8", body);
+        return new StoredResponse(result.StatusCode, result.ContentType + "; charset=utf-8", body,
+            result.Headers.TryGetValue("Location", out var location) ? location : null);
     }
 }

@@ -16,7 +16,8 @@ namespace OssCopy.Functions.Tests.Support;
 
 /// <summary>
 /// The app as it runs: the real host built by the app's own registration (never started), an in-process LocalOss
-/// with an account whose secret is made for this run, a test MNS, and every log line captured.
+/// with an account whose secret is made for this run, an Azurite of its own (the queued copies, Idempotency-Keys and
+/// event dedupe), a test MNS, and every log line captured.
 /// </summary>
 public sealed class FunctionsAppFixture : IAsyncLifetime
 {
@@ -39,12 +40,19 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
 
     public TestMns Mns { get; } = new();
 
+    public AzuriteServer Azurite { get; private set; } = null!;
+
+    /// <summary>Plays the host's listener of the copy-requests queue (drain it after a request that queues a copy).</summary>
+    public CopyQueueDriver Queue { get; private set; } = null!;
+
     public CapturingLoggerProvider Logs { get; } = new();
 
     public static IReadOnlyCollection<string> Secrets => [AccessKeySecret, EventSecret];
 
     public async Task InitializeAsync()
     {
+        Azurite = await AzuriteServer.StartAsync();
+        Queue = new CopyQueueDriver(Azurite.ConnectionString);
         var options = new LocalOssOptions { Port = 0, DataDirectory = null, RestoreDelay = TimeSpan.Zero };
         options.Accounts.Add(new LocalOssAccount { AccessKeyId = AccessKeyId, AccessKeySecret = AccessKeySecret });
         Oss = await LocalOssServer.StartAsync(options);
@@ -65,6 +73,7 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
         Host.Dispose();
         await Oss.DisposeAsync();
         Mns.Dispose();
+        await Azurite.DisposeAsync();
     }
 
     /// <summary>Every setting the app reads, pointed at this LocalOss.</summary>
@@ -86,7 +95,11 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
         ["Events:EventBridge:SecretHeader"] = SecretHeader,
         ["Events:EventBridge:SharedSecret"] = EventSecret,
         ["Events:Mns:AllowedCertificateHosts:0"] = "mns-cert.oss-*.aliyuncs.com",
+        ["AzureWebJobsStorage"] = Azurite.ConnectionString,
     };
+
+    /// <summary>Runs the queued copies through the app's queue function, as the host would.</summary>
+    public Task<int> DrainAsync() => Queue.DrainAsync(Host);
 
     /// <summary>The app's host from its own registration (<c>ConfigureOssCopyFunctions</c>), with test settings and log capture.</summary>
     public static IHost BuildHost(IDictionary<string, string?> settings, ILoggerProvider? logs = null, HttpMessageHandler? certificates = null)
