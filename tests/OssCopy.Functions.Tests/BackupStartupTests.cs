@@ -52,6 +52,22 @@ public sealed class BackupStartupTests
     }
 
     [Fact]
+    public void The_sample_settings_plan_loads_with_its_cron()
+    {
+        using var sample = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "local.settings.sample.json")));
+        var settings = sample.RootElement.GetProperty("Values").EnumerateObject()
+            .Where(p => p.Name.StartsWith("Oss:", StringComparison.Ordinal) || p.Name.StartsWith("OssCopy:", StringComparison.Ordinal))
+            .ToDictionary(p => p.Name, p => p.Value.GetString());
+        using var host = FunctionsAppFixture.BuildHost(settings);
+
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
+        var demo = Assert.Single(host.Services.GetRequiredService<BackupPlanCatalog>().Plans);
+        Assert.Equal("demo", demo.Name);
+        Assert.NotNull(demo.Schedule);
+        Assert.NotNull(ConfiguredPlan.ParseSchedule(sample.RootElement.GetProperty("Values").GetProperty("BackupSchedule").GetString()!));
+    }
+
+    [Fact]
     public void A_plan_with_an_invalid_bucket_stops_the_app_naming_its_setting_and_field()
     {
         var settings = Valid();

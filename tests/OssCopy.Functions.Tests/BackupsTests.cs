@@ -175,4 +175,50 @@ public sealed class BackupsTests(BackupAppFixture fixture)
         Assert.Equal(run.RunId, (await runs.GetLatestAsync(plan, CancellationToken.None))!.RunId);
         Assert.Equal(1, await fixture.CountRunsAsync(plan));
     }
+
+    [Fact]
+    public async Task A_copy_batch_whose_every_delivery_fails_reaches_the_poison_trigger_and_the_run_reports_its_objects_failed()
+    {
+        var plan = BackupAppFixture.NewPlanName("poison");
+        await fixture.PutObjectsAsync(plan, 3);
+        using var host = fixture.BuildHost(Plans(plan));
+        var started = await BackupAppFixture.StartRunAsync(host, plan);
+        var runId = started.Json.GetProperty("runId").GetString()!;
+
+        // Every delivery of a copy batch is cancelled (its invocation timed out each time): after maxDequeueCount the
+        // host moves it to osscopy-copy-poison, whose trigger records its objects Failed, and the run completes.
+        var queues = Queues(host);
+        queues.CancelDeliveriesFrom = BackupQueueFunctions.CopyQueue;
+        await queues.RunUntilAsync(() => HasReportAsync(host, plan, runId), RunTimeout);
+
+        Assert.True(queues.Failures >= QueueTriggerHost.MaxDequeueCount, $"{queues.Failures} failed deliveries");
+        using var report = await BackupAppFixture.ReportAsync(host, plan, runId);
+        var objects = report!.RootElement.GetProperty("objects").EnumerateArray().Where(o => o.GetProperty("key").GetString()!.StartsWith(plan + "/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, objects.Count);
+        Assert.All(objects, o =>
+        {
+            Assert.Equal("Failed", o.GetProperty("action").GetString());
+            Assert.Equal("BatchFailed", o.GetProperty("errorCode").GetString());
+            Assert.Contains("osscopy-copy-poison", o.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        });
+        var view = await BackupAppFixture.GetRunAsync(host, plan, runId);
+        Assert.Equal("Completed", view.Json.GetProperty("status").GetString());
+        Assert.Equal(3, view.Json.GetProperty("progress").GetProperty("failed").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("3", 3L)]
+    [InlineData("\"4\"", 4L)]
+    [InlineData(7L, 7L)]
+    [InlineData(null, 1L)]
+    public void The_dequeue_count_is_read_from_the_trigger_metadata_as_the_host_sends_it(object? sent, long expected)
+    {
+        var data = new Dictionary<string, object?>();
+        if (sent is not null)
+        {
+            data["DequeueCount"] = sent;
+        }
+
+        Assert.Equal(expected, BackupQueueFunctions.DequeueCount(new TestFunctionContext(new ServiceCollection().BuildServiceProvider(), data)));
+    }
 }

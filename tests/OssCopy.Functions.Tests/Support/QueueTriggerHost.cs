@@ -37,6 +37,9 @@ public sealed class QueueTriggerHost
 
     public int Invocations { get; private set; }
 
+    /// <summary>Deliveries from this queue get an invocation that is already cancelled (a host shutting down or timing out each time).</summary>
+    public string? CancelDeliveriesFrom { get; set; }
+
     public int Failures { get; private set; }
 
     /// <summary>Delivers messages until <paramref name="done"/> says so; throws with what happened when <paramref name="timeout"/> passes.</summary>
@@ -91,7 +94,8 @@ public sealed class QueueTriggerHost
             }
 
             await run(function, message.Body.ToString(),
-                () => TestFunctionContext.ForQueueMessage(scope.ServiceProvider, message.MessageId, message.DequeueCount, message.InsertedOn));
+                () => TestFunctionContext.ForQueueMessage(scope.ServiceProvider, message.MessageId, message.DequeueCount, message.InsertedOn,
+                    queue.Name == CancelDeliveriesFrom ? new CancellationToken(canceled: true) : CancellationToken.None));
         }
         catch (Exception) when (poison is not null)
         {

@@ -36,13 +36,14 @@ public sealed class TestFunctionContext : FunctionContext
     public override CancellationToken CancellationToken { get; }
 
     /// <summary>A queue delivery's context: the trigger metadata as the host sends it (DequeueCount as JSON text).</summary>
-    public static TestFunctionContext ForQueueMessage(IServiceProvider services, string id, long dequeueCount, DateTimeOffset? insertedOn) =>
+    public static TestFunctionContext ForQueueMessage(IServiceProvider services, string id, long dequeueCount, DateTimeOffset? insertedOn,
+        CancellationToken cancellationToken = default) =>
         new(services, new Dictionary<string, object?>
         {
             ["Id"] = "\"" + id + "\"",
             ["DequeueCount"] = dequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["InsertionTime"] = System.Text.Json.JsonSerializer.Serialize(insertedOn),
-        });
+        }, cancellationToken);
 
     private sealed class TestBindingContext(IReadOnlyDictionary<string, object?> data) : BindingContext
     {
