@@ -77,6 +77,17 @@ public sealed class BackupProcessTests(WorkerAppFixture app)
     }
 
     [Fact]
+    public async Task A_queue_message_the_function_cannot_handle_fails_its_invocation_so_the_host_retries_it()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var properties = new QueueMessageProperties(Guid.NewGuid().ToString(), "pop", 2, now, now.AddDays(7), now.AddSeconds(30));
+
+        var response = await app.Host.InvokeAsync(TriggerInvocations.Queue(app.Host.Function("BackupCopyBatch"), "{not a copy batch", properties));
+
+        Assert.True(response.Result.Status == StatusResult.Types.Status.Failure, $"{response.Result.Status}. {app.Host.Describe()}");
+    }
+
+    [Fact]
     public async Task A_bad_backup_plan_stops_the_worker_with_a_non_zero_exit_naming_its_setting()
     {
         var settings = WorkerAppFixture.Settings(new Uri("http://127.0.0.1:9/"));
