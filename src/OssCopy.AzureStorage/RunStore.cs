@@ -109,6 +109,24 @@ public sealed class RunStore
         return active.HasValue ? await GetAsync(plan, active.Value!.GetString("RunId"), cancellationToken) : null;
     }
 
+    /// <summary>The plan's most recently started run (running or finished), or null when it never ran.</summary>
+    public async Task<RunRecord?> GetLatestAsync(string plan, CancellationToken cancellationToken)
+    {
+        // Run ids start with their start time (yyyyMMddTHHmmssZ), so the greatest run row is the latest run.
+        var partition = TableKeys.ForText(plan);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {RunRowPrefix} and RowKey lt {RunRowPrefix + "~"}");
+        string? latest = null;
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            if (latest is null || string.CompareOrdinal(row.RowKey, latest) > 0)
+            {
+                latest = row.RowKey;
+            }
+        }
+
+        return latest is null ? null : await GetAsync(plan, latest[RunRowPrefix.Length..], cancellationToken);
+    }
+
     /// <summary>
     /// Applies <paramref name="change"/> to the latest record and writes it if nobody wrote in between (If-Match),
     /// else re-reads and applies it again: <paramref name="change"/> must be a pure function of the record it gets

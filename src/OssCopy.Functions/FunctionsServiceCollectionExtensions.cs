@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OssCopy.AzureStorage;
 using OssCopy.Core;
+using OssCopy.Functions.Backups;
 using OssCopy.Functions.Configuration;
 using OssCopy.Functions.Copy;
 using OssCopy.Functions.Events;
@@ -32,7 +33,8 @@ public static class FunctionsServiceCollectionExtensions
     /// <summary>
     /// Registers the engine (OSS client from <c>Oss</c>, engine from <c>CopyEngine</c>) and the app's own parts,
     /// binding and validating at start every setting the app reads: <c>Webhook</c>, <c>Events</c> (routes,
-    /// EventBridge secret, MNS certificate hosts). Seams a host may register first: <see cref="IIdempotencyStore"/>,
+    /// EventBridge secret, MNS certificate hosts), <c>OssCopy:Backups</c> (plans) and <c>OssCopy:AzureStorage</c>
+    /// (the distributed run's storage). Seams a host may register first: <see cref="IIdempotencyStore"/>,
     /// <see cref="IEventDeduplicator"/>, <see cref="IEventCopyDispatcher"/> (table- and queue-backed by default).
     /// </summary>
     public static IServiceCollection AddOssCopyFunctions(this IServiceCollection services, IConfiguration configuration)
@@ -70,6 +72,17 @@ public static class FunctionsServiceCollectionExtensions
         services.TryAddSingleton<MnsSignatureVerifier>();
         services.AddHttpClient(MnsCertificateSource.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+
+        // --- Backups: the distributed run on Azure Storage (OssCopy:AzureStorage, registered above) and the plans this
+        // app runs (OssCopy:Backups), both validated at start; the queue triggers' names must be the options'.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AzureStorageOptions>, TriggerQueuesValidator>());
+        services.AddOptions<BackupOptions>()
+            .Bind(configuration.GetSection(BackupOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupOptions>, BackupOptionsValidator>());
+        services.TryAddSingleton<BackupPlanCatalog>();
+        services.TryAddSingleton<BackupScheduler>();
+        // --- end Backups
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using LocalOss;
+using OssCopy.AzureStorage.Tests;
 using OssCopy.Functions.ProcessTests.Host;
 using OssCopy.Oss;
 using OssCopy.Oss.Credentials;
@@ -8,7 +9,8 @@ namespace OssCopy.Functions.ProcessTests.Support;
 
 /// <summary>
 /// The built app running as a worker process under the test host, against an in-process LocalOss whose account
-/// secret is made for this run. One worker for the collection: starting a worker costs seconds.
+/// secret is made for this run and an Azurite (its <c>AzureWebJobsStorage</c>, where backup runs live). One worker for
+/// the collection: starting a worker costs seconds.
 /// </summary>
 public sealed class WorkerAppFixture : IAsyncLifetime
 {
@@ -19,12 +21,19 @@ public sealed class WorkerAppFixture : IAsyncLifetime
     public const string EventDestinationBucket = "proc-ev-destination";
     public const string SecretHeader = "x-osscopy-event-secret";
 
+    /// <summary>The backup plan the worker is configured with (no own cron: due on every timer tick).</summary>
+    public const string BackupPlan = "proc-backup";
+    public const string BackupSourcePrefix = "backup-src/";
+    public const string BackupDestinationPrefix = "backup-dst/";
+
     public static readonly string AccessKeySecret = "proc-secret-" + Guid.NewGuid().ToString("N");
     public static readonly string EventSecret = "proc-eb-secret-" + Guid.NewGuid().ToString("N");
 
     private FunctionsTestHost? _host;
 
     public LocalOssServer Oss { get; private set; } = null!;
+
+    public AzuriteFixture Azurite { get; } = new();
 
     public IOssClient Admin { get; private set; } = null!;
 
@@ -36,24 +45,31 @@ public sealed class WorkerAppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = new LocalOssOptions { Port = 0, DataDirectory = null, RestoreDelay = TimeSpan.Zero };
-        options.Accounts.Add(new LocalOssAccount { AccessKeyId = AccessKeyId, AccessKeySecret = AccessKeySecret });
-        Oss = await LocalOssServer.StartAsync(options);
-        Admin = OssClient.Create(new OssClientOptions { Region = "cn-hangzhou", Endpoint = Oss.BaseAddress.ToString(), UsePathStyle = true, MaxRetries = 0 },
-            new StaticCredentialsProvider(new OssCredentials(AccessKeyId, AccessKeySecret)));
-        foreach (var bucket in new[] { SourceBucket, DestinationBucket, EventSourceBucket, EventDestinationBucket })
-        {
-            await Admin.PutBucketAsync(new PutBucketRequest { Bucket = bucket });
-        }
-
-        _host = await FunctionsTestHost.StartAsync(Repository.FunctionsOutput, Settings(Oss.BaseAddress));
+        await Azurite.InitializeAsync();
         try
         {
+            var options = new LocalOssOptions { Port = 0, DataDirectory = null, RestoreDelay = TimeSpan.Zero };
+            options.Accounts.Add(new LocalOssAccount { AccessKeyId = AccessKeyId, AccessKeySecret = AccessKeySecret });
+            Oss = await LocalOssServer.StartAsync(options);
+            Admin = OssClient.Create(new OssClientOptions { Region = "cn-hangzhou", Endpoint = Oss.BaseAddress.ToString(), UsePathStyle = true, MaxRetries = 0 },
+                new StaticCredentialsProvider(new OssCredentials(AccessKeyId, AccessKeySecret)));
+            foreach (var bucket in new[] { SourceBucket, DestinationBucket, EventSourceBucket, EventDestinationBucket })
+            {
+                await Admin.PutBucketAsync(new PutBucketRequest { Bucket = bucket });
+            }
+
+            var settings = Settings(Oss.BaseAddress);
+            foreach (var (name, value) in BackupSettings(Azurite.ConnectionString))
+            {
+                settings[name] = value;
+            }
+
+            _host = await FunctionsTestHost.StartAsync(Repository.FunctionsOutput, settings);
             await _host.InitializeAsync(Repository.FunctionsOutput);
         }
         catch
         {
-            // xunit does not dispose a fixture whose start failed: stop the worker (by its PID) and LocalOss here.
+            // xunit does not dispose a fixture whose start failed: stop the worker (by its PID), LocalOss and Azurite here.
             await DisposeAsync();
             throw;
         }
@@ -70,8 +86,25 @@ public sealed class WorkerAppFixture : IAsyncLifetime
             _host = null;
         }
 
-        await Oss.DisposeAsync();
+        if (Oss is not null)
+        {
+            await Oss.DisposeAsync();
+        }
+
+        await Azurite.DisposeAsync();
     }
+
+    /// <summary>The settings of the backup side: the storage connection (Azurite), the timer's schedule and the plan.</summary>
+    public static Dictionary<string, string?> BackupSettings(string storageConnection) => new()
+    {
+        ["AzureWebJobsStorage"] = storageConnection,
+        ["BackupSchedule"] = "0 */5 * * * *",
+        [$"OssCopy:Backups:Plans:{BackupPlan}:Json"] = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            source = new { bucket = SourceBucket, prefix = BackupSourcePrefix },
+            destination = new { bucket = DestinationBucket, prefix = BackupDestinationPrefix },
+        }),
+    };
 
     /// <summary>The app settings the worker gets (as environment variables), pointed at <paramref name="endpoint"/>.</summary>
     public static Dictionary<string, string?> Settings(Uri endpoint) => new()
