@@ -11,8 +11,14 @@ public enum RunStatus
     Failed,
 }
 
-/// <summary>Where listing of one key range got to: keys up to and including <see cref="After"/> are enqueued.</summary>
-public sealed record ListingPosition(string? After, bool Done);
+/// <summary>
+/// Where listing of one key range got to: keys up to and including <see cref="After"/> are enqueued. The range ends
+/// at <see cref="Last"/> (inclusive; null: the listing's end).
+/// </summary>
+public sealed record ListingPosition(string? After, bool Done)
+{
+    public string? Last { get; init; }
+}
 
 /// <summary>
 /// One distributed run of a plan, as the runs table holds it. Counters are totals so far; <see cref="Progress"/>

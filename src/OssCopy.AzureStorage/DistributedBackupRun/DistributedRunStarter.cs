@@ -13,6 +13,15 @@ public sealed record DistributedRunOptions
 
     /// <summary>List the destination everywhere, trusting no range of the sync manifest.</summary>
     public bool FullReconcile { get; init; }
+
+    /// <summary>
+    /// Key ranges listed in parallel (1: the whole plan, one list step at a time). More ranges spread concurrent copies
+    /// over the key space and let several workers list at once.
+    /// </summary>
+    public int KeyRanges { get; init; } = 1;
+
+    /// <summary>How the key ranges' boundaries are found.</summary>
+    public KeyRangeSplitting SplitBy { get; init; } = KeyRangeSplitting.Auto;
 }
 
 /// <summary>
@@ -37,6 +46,7 @@ public sealed partial class DistributedRunStarter
     private readonly QueueTransport _listQueue;
     private readonly QueueTransport _copyQueue;
     private readonly RunFinalizer _finalizer;
+    private readonly KeyRangeSplitter _splitter;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -50,6 +60,7 @@ public sealed partial class DistributedRunStarter
         [FromKeyedServices(StorageQueues.List)] QueueTransport listQueue,
         [FromKeyedServices(StorageQueues.Copy)] QueueTransport copyQueue,
         RunFinalizer finalizer,
+        KeyRangeSplitter splitter,
         TimeProvider time,
         ILogger<DistributedRunStarter> logger)
     {
@@ -62,6 +73,7 @@ public sealed partial class DistributedRunStarter
         _listQueue = listQueue ?? throw new ArgumentNullException(nameof(listQueue));
         _copyQueue = copyQueue ?? throw new ArgumentNullException(nameof(copyQueue));
         _finalizer = finalizer ?? throw new ArgumentNullException(nameof(finalizer));
+        _splitter = splitter ?? throw new ArgumentNullException(nameof(splitter));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
@@ -83,6 +95,11 @@ public sealed partial class DistributedRunStarter
     {
         BackupPlanLoader.ThrowIfInvalid(plan);
         options ??= new DistributedRunOptions();
+        if (options.KeyRanges is < 1 or > KeyRangeSplitter.MaxRanges)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.KeyRanges, $"A run lists 1–{KeyRangeSplitter.MaxRanges} key ranges.");
+        }
+
         await EnsureStorageAsync(cancellationToken);
         var start = await _runs.StartAsync(plan.Name, SyncManifestKeeper.Fingerprint(plan), cancellationToken);
         switch (start.Outcome)
@@ -114,9 +131,10 @@ public sealed partial class DistributedRunStarter
 
         // Withdrawn from the first key on: the spec holds the ranges this run trusts; a run stopped half-way leaves none.
         await _manifests.WithdrawFromAsync(plan, loaded, string.Empty, cancellationToken);
-        var listing = new Dictionary<string, ListingPosition>(StringComparer.Ordinal) { [WholeRange] = new ListingPosition(null, false) };
+        var ranges = await _splitter.SplitAsync(plan, options.KeyRanges, options.SplitBy, loaded.Manifest?.Ranges ?? [], cancellationToken);
+        var listing = ranges.ToDictionary(r => r.Id, r => new ListingPosition(r.After, false) { Last = r.Last }, StringComparer.Ordinal);
         run = await _runs.UpdateAsync(plan.Name, run.RunId, r => r with { Listing = listing }, cancellationToken);
-        await _listQueue.SendAsync(new ListStepMessage(plan.Name, run.RunId, WholeRange, null, null), null, cancellationToken);
+        await Task.WhenAll(ranges.Select(r => _listQueue.SendAsync(new ListStepMessage(plan.Name, run.RunId, r.Id, r.After, r.Last), null, cancellationToken)));
         return run;
     }
 
@@ -139,7 +157,7 @@ public sealed partial class DistributedRunStarter
         {
             if (!position.Done)
             {
-                await _listQueue.SendAsync(new ListStepMessage(plan.Name, run.RunId, rangeId, position.After, null), null, cancellationToken);
+                await _listQueue.SendAsync(new ListStepMessage(plan.Name, run.RunId, rangeId, position.After, position.Last), null, cancellationToken);
             }
         }
 
