@@ -12,7 +12,7 @@ namespace OssCopy.AzureStorage;
 /// starts make one run (the loser's transaction fails with 409/412 and it re-reads), and a stale run is taken over
 /// by exactly one start. Updates are read–modify–write loops on the run row's ETag.
 /// </summary>
-public sealed class RunStore
+public sealed partial class RunStore
 {
     private const string ActiveRow = "active";
     private const string RunRowPrefix = "run-";
@@ -241,53 +241,6 @@ public sealed class RunStore
 
             await BackOffAsync(attempt, cancellationToken);
         }
-    }
-
-    /// <summary>
-    /// Counts a finished copy batch once: adds its totals and one completed batch, and marks the batch done, in one
-    /// transaction. A batch already marked (a second delivery, a duplicate message) changes nothing: null.
-    /// </summary>
-    public async Task<RunRecord?> CompleteBatchAsync(string plan, string runId, string batchId, ReportTotals totals, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(totals);
-        var partition = TableKeys.ForText(plan);
-        var marker = BatchRowPrefix + runId + "-" + TableKeys.ForText(batchId);
-        for (var attempt = 0; ; attempt++)
-        {
-            var row = await _table.GetEntityAsync<TableEntity>(partition, RunRowPrefix + runId, cancellationToken: cancellationToken);
-            var current = FromEntity(row.Value);
-            if (current.IsFinished)
-            {
-                return null;
-            }
-
-            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partition, marker, ["RowKey"], cancellationToken);
-            if (existing.HasValue)
-            {
-                return null;
-            }
-
-            var updated = current with { Totals = current.Totals + totals, BatchesCompleted = current.BatchesCompleted + 1, HeartbeatAt = _time.GetUtcNow() };
-            if (await TrySubmitAsync(
-                [
-                    new(TableTransactionActionType.UpdateReplace, ToEntity(partition, updated), row.Value.ETag),
-                    new(TableTransactionActionType.Add, new TableEntity(partition, marker)),
-                ],
-                cancellationToken))
-            {
-                return updated;
-            }
-
-            await BackOffAsync(attempt, cancellationToken);
-        }
-    }
-
-    /// <summary>Whether the batch was counted as completed.</summary>
-    public async Task<bool> IsBatchCompletedAsync(string plan, string runId, string batchId, CancellationToken cancellationToken)
-    {
-        var marker = BatchRowPrefix + runId + "-" + TableKeys.ForText(batchId);
-        var existing = await _table.GetEntityIfExistsAsync<TableEntity>(TableKeys.ForText(plan), marker, ["RowKey"], cancellationToken);
-        return existing.HasValue;
     }
 
     /// <summary>The sync ranges the run's list steps recorded, in key order.</summary>
