@@ -59,7 +59,7 @@ public sealed partial class AzureStorageOptions
     public TimeSpan BatchLease { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>At most this many objects per copy batch (fewer when their keys are long): one worker copies a batch.</summary>
-    public int MaxItemsPerBatch { get; set; } = 100;
+    public int MaxItemsPerBatch { get; set; } = 200;
 
     /// <summary>Throws naming the setting that is wrong, so a misconfigured app fails at start and says why.</summary>
     public void Validate()
