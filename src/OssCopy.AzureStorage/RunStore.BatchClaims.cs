@@ -127,7 +127,11 @@ public sealed partial class RunStore
     /// Counts the claimed batch once: its totals and one completed batch added to the run, and the claim marked
     /// completed, in one transaction. Null (nothing counted) when the run is finished or the claim was lost.
     /// </summary>
-    public async Task<RunRecord?> CompleteBatchAsync(BatchClaim claim, ReportTotals totals, CancellationToken cancellationToken)
+    public Task<RunRecord?> CompleteBatchAsync(BatchClaim claim, ReportTotals totals, CancellationToken cancellationToken) =>
+        CompleteBatchAsync(claim, totals, null, cancellationToken);
+
+    /// <summary>As the overload without <paramref name="requests"/>, adding the batch's OSS requests to the run's.</summary>
+    public async Task<RunRecord?> CompleteBatchAsync(BatchClaim claim, ReportTotals totals, IReadOnlyDictionary<string, long>? requests, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
         ArgumentNullException.ThrowIfNull(totals);
@@ -142,7 +146,13 @@ public sealed partial class RunStore
                 return null;
             }
 
-            var updated = current with { Totals = current.Totals + totals, BatchesCompleted = current.BatchesCompleted + 1, HeartbeatAt = _time.GetUtcNow() };
+            var updated = current with
+            {
+                Totals = current.Totals + totals,
+                BatchesCompleted = current.BatchesCompleted + 1,
+                Requests = RunRecord.AddRequests(current.Requests, requests),
+                HeartbeatAt = _time.GetUtcNow(),
+            };
             if (await TrySubmitAsync(
                 [
                     new(TableTransactionActionType.UpdateReplace, ToEntity(partition, updated), row.Value.ETag),

@@ -196,9 +196,15 @@ public sealed partial class RunStore
     /// transaction. False (nothing written) when the range is no longer at <paramref name="expectedAfter"/>: another
     /// delivery of the same step got there first, and its batches and next step are the ones that count.
     /// </summary>
+    public Task<(bool Advanced, RunRecord Run)> AdvanceListingAsync(
+        string plan, string runId, string rangeId, string? expectedAfter, ListingPosition next, ReportTotals totals, long batches, long objects,
+        IReadOnlyList<RecordedRange> recorded, CancellationToken cancellationToken) =>
+        AdvanceListingAsync(plan, runId, rangeId, expectedAfter, next, totals, batches, objects, recorded, null, cancellationToken);
+
+    /// <summary>As the overload without <paramref name="requests"/>, adding the step's OSS requests to the run's.</summary>
     public async Task<(bool Advanced, RunRecord Run)> AdvanceListingAsync(
         string plan, string runId, string rangeId, string? expectedAfter, ListingPosition next, ReportTotals totals, long batches, long objects,
-        IReadOnlyList<RecordedRange> recorded, CancellationToken cancellationToken)
+        IReadOnlyList<RecordedRange> recorded, IReadOnlyDictionary<string, long>? requests, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(next);
         ArgumentNullException.ThrowIfNull(totals);
@@ -221,6 +227,7 @@ public sealed partial class RunStore
                 Totals = current.Totals + totals,
                 BatchesEnqueued = current.BatchesEnqueued + batches,
                 ObjectsEnqueued = current.ObjectsEnqueued + objects,
+                Requests = RunRecord.AddRequests(current.Requests, requests),
                 Status = allDone && current.Status == RunStatus.Listing ? RunStatus.Copying : current.Status,
                 HeartbeatAt = _time.GetUtcNow(),
             };
@@ -299,6 +306,7 @@ public sealed partial class RunStore
         ["BatchesEnqueued"] = run.BatchesEnqueued,
         ["BatchesCompleted"] = run.BatchesCompleted,
         ["ObjectsEnqueued"] = run.ObjectsEnqueued,
+        ["Requests"] = JsonSerializer.Serialize(run.Requests, ReportJson.CompactOptions),
         ["Copied"] = run.Totals.Copied,
         ["CopiedBytes"] = run.Totals.CopiedBytes,
         ["Failed"] = run.Totals.Failed,
@@ -334,6 +342,7 @@ public sealed partial class RunStore
         BatchesEnqueued = row.GetInt64("BatchesEnqueued") ?? 0,
         BatchesCompleted = row.GetInt64("BatchesCompleted") ?? 0,
         ObjectsEnqueued = row.GetInt64("ObjectsEnqueued") ?? 0,
+        Requests = JsonSerializer.Deserialize<SortedDictionary<string, long>>(row.GetString("Requests") ?? "{}", ReportJson.CompactOptions) ?? [],
         Error = row.GetString("Error"),
     };
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OssCopy.Core.Backup;
+using OssCopy.Oss.Http;
 
 namespace OssCopy.AzureStorage.DistributedBackupRun;
 
@@ -59,6 +60,8 @@ public sealed partial class CopyBatchHandler
         }
 
         var lost = false;
+        var requests = new OssRequestCounter();
+        using var counting = requests.Attach();
         var entries = new ConcurrentDictionary<string, ReportEntry>(StringComparer.Ordinal);
         var copied = new ConcurrentQueue<ReportEntry>();
         try
@@ -121,7 +124,7 @@ public sealed partial class CopyBatchHandler
             throw new InvalidOperationException($"Run '{batch.RunId}' of plan '{batch.Plan}': the claim on batch '{batch.BatchId}' ran out and another worker took it over.");
         }
 
-        await CompleteAsync(claim, batch, entries, cancellationToken);
+        await CompleteAsync(claim, batch, entries, requests.Snapshot(), cancellationToken);
     }
 
     /// <summary>
@@ -159,7 +162,7 @@ public sealed partial class CopyBatchHandler
         }
 
         Log.Poisoned(_logger, batch.Plan, batch.RunId, batch.BatchId, batch.Items.Count);
-        await CompleteAsync(claim, batch, entries, cancellationToken);
+        await CompleteAsync(claim, batch, entries, null, cancellationToken);
     }
 
     /// <summary>Claims the batch, waiting while another worker holds it; null when it is completed already.</summary>
@@ -229,7 +232,8 @@ public sealed partial class CopyBatchHandler
         }
     }
 
-    private async Task CompleteAsync(BatchClaim claim, CopyBatchMessage<CopyWorkItem> batch, IReadOnlyDictionary<string, ReportEntry> entries, CancellationToken cancellationToken)
+    private async Task CompleteAsync(BatchClaim claim, CopyBatchMessage<CopyWorkItem> batch, IReadOnlyDictionary<string, ReportEntry> entries,
+        IReadOnlyDictionary<string, long>? requests, CancellationToken cancellationToken)
     {
         var totals = new ReportTotals();
         foreach (var item in batch.Items)
@@ -237,7 +241,7 @@ public sealed partial class CopyBatchHandler
             totals += ReportMapping.Totals(entries[item.Source.Key]);
         }
 
-        var updated = await _runs.CompleteBatchAsync(claim, totals, cancellationToken);
+        var updated = await _runs.CompleteBatchAsync(claim, totals, requests, cancellationToken);
         if (updated is not null && updated.Listing.Values.All(p => p.Done) && updated.BatchesCompleted == updated.BatchesEnqueued)
         {
             await _finalizer.TryFinalizeAsync(batch.Plan, batch.RunId, cancellationToken);

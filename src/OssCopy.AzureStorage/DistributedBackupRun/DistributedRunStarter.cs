@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OssCopy.Core.Backup;
 using OssCopy.Core.State;
+using OssCopy.Oss.Http;
 
 namespace OssCopy.AzureStorage.DistributedBackupRun;
 
@@ -13,6 +14,9 @@ public sealed record DistributedRunOptions
 
     /// <summary>List the destination everywhere, trusting no range of the sync manifest.</summary>
     public bool FullReconcile { get; init; }
+
+    /// <summary>Plan the run and report what it would copy; copies nothing and leaves the sync manifest as it is.</summary>
+    public bool DryRun { get; init; }
 
     /// <summary>
     /// Key ranges listed in parallel (1: the whole plan, one list step at a time). More ranges spread concurrent copies
@@ -124,16 +128,29 @@ public sealed partial class DistributedRunStarter
             PlanJson = RunSpec.PlanToJson(plan),
             Verification = options.Verification,
             FullReconcile = options.FullReconcile,
+            DryRun = options.DryRun,
             StartedAt = run.StartedAt,
             Trusted = loaded.Trusted,
             Manifest = loaded.Manifest,
         }, cancellationToken);
 
         // Withdrawn from the first key on: the spec holds the ranges this run trusts; a run stopped half-way leaves none.
-        await _manifests.WithdrawFromAsync(plan, loaded, string.Empty, cancellationToken);
-        var ranges = await _splitter.SplitAsync(plan, options.KeyRanges, options.SplitBy, loaded.Manifest?.Ranges ?? [], cancellationToken);
+        // A dry run copies nothing, so the manifest stays true.
+        if (!options.DryRun)
+        {
+            await _manifests.WithdrawFromAsync(plan, loaded, string.Empty, cancellationToken);
+        }
+
+        var requests = new OssRequestCounter();
+        IReadOnlyList<KeyRange> ranges;
+        using (requests.Attach())
+        {
+            ranges = await _splitter.SplitAsync(plan, options.KeyRanges, options.SplitBy, loaded.Manifest?.Ranges ?? [], cancellationToken);
+        }
+
         var listing = ranges.ToDictionary(r => r.Id, r => new ListingPosition(r.After, false) { Last = r.Last }, StringComparer.Ordinal);
-        run = await _runs.UpdateAsync(plan.Name, run.RunId, r => r with { Listing = listing }, cancellationToken);
+        var splitting = requests.Snapshot();
+        run = await _runs.UpdateAsync(plan.Name, run.RunId, r => r with { Listing = listing, Requests = RunRecord.AddRequests(r.Requests, splitting) }, cancellationToken);
         await Task.WhenAll(ranges.Select(r => _listQueue.SendAsync(new ListStepMessage(plan.Name, run.RunId, r.Id, r.After, r.Last), null, cancellationToken)));
         return run;
     }

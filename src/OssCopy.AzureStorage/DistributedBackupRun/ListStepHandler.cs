@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OssCopy.Core.Backup;
+using OssCopy.Oss.Http;
 
 namespace OssCopy.AzureStorage.DistributedBackupRun;
 
@@ -77,6 +78,8 @@ public sealed partial class ListStepHandler
 
         var context = await _contexts.GetAsync(step.Plan, step.RunId, cancellationToken)
             ?? throw new InvalidOperationException($"Run '{step.RunId}' of plan '{step.Plan}' has no spec yet; the step is tried again.");
+        var requests = new OssRequestCounter();
+        using var counting = requests.Attach();
         var window = Window(context.Spec, step.After, position.Last);
         var result = await _diff.DiffAsync(context.Context, window, cancellationToken);
 
@@ -97,7 +100,7 @@ public sealed partial class ListStepHandler
         var next = new ListingPosition(result.NextAfter ?? window.After, result.NextAfter is null) { Last = position.Last };
         var recorded = result.Recorded.Select(r => new RecordedRange(r, result.Trusted)).ToList();
         var (advanced, updated) = await _runs.AdvanceListingAsync(step.Plan, step.RunId, step.RangeId, step.After, next, result.Totals,
-            batches.Count, result.Work.Count, recorded, cancellationToken);
+            batches.Count, result.Work.Count, recorded, requests.Snapshot(), cancellationToken);
         if (!advanced)
         {
             Log.StepRaced(_logger, step.Plan, step.RunId, step.RangeId);
