@@ -11,7 +11,7 @@ namespace OssCopy.AzureStorage.DistributedBackupRun;
 /// <summary>
 /// A worker without the Functions runtime: one receiver takes up to 32 messages per request from the list queue (first:
 /// listing feeds the copies) and then the copy queue into a buffer as deep as there are loops, and <c>parallel</c>
-/// loops hand them one at a time to <see cref="ListStepHandler"/> or
+/// loops (plus one for list steps alone) hand them one at a time to <see cref="ListStepHandler"/> or
 /// <see cref="CopyBatchHandler"/>, with the queue trigger's contract (<see cref="QueueTransport"/>: a handler that
 /// throws leaves the message for another delivery; too many deliveries make it poison and call the poison handler).
 /// While a batch is being copied the worker renews its run's heartbeat, so a long batch is not taken for a dead run.
@@ -62,11 +62,18 @@ public sealed partial class DistributedWorker
 
         // One receiver fetches up to a handful of messages per request (list steps first) into a buffer as deep as
         // the loops are many; the loops take from it. Fewer receive requests, and no loop waits for one.
+        // List steps also have a loop of their own: they are short and feed every copy, so none waits behind batches.
         var buffer = Channel.CreateBounded<(QueueTransport Queue, ReceivedMessage Message)>(new BoundedChannelOptions(parallel) { SingleWriter = true });
+        var steps = Channel.CreateBounded<(QueueTransport Queue, ReceivedMessage Message)>(new BoundedChannelOptions(1) { SingleWriter = true });
         try
         {
-            var receiver = ReceiveLoopAsync(buffer, parallel, cancellationToken);
-            await Task.WhenAll([receiver, .. Enumerable.Range(0, parallel).Select(_ => HandleLoopAsync(buffer.Reader, cancellationToken))]);
+            await Task.WhenAll(
+            [
+                ReceiveLoopAsync(buffer, [_listQueue, _copyQueue], parallel, cancellationToken),
+                ReceiveLoopAsync(steps, [_listQueue], 1, cancellationToken),
+                HandleLoopAsync(steps.Reader, cancellationToken),
+                .. Enumerable.Range(0, parallel).Select(_ => HandleLoopAsync(buffer.Reader, cancellationToken)),
+            ]);
         }
         finally
         {
@@ -84,7 +91,7 @@ public sealed partial class DistributedWorker
         return listed.Count + copied.Count > 0;
     }
 
-    private async Task ReceiveLoopAsync(Channel<(QueueTransport Queue, ReceivedMessage Message)> buffer, int depth, CancellationToken cancellationToken)
+    private async Task ReceiveLoopAsync(Channel<(QueueTransport Queue, ReceivedMessage Message)> buffer, QueueTransport[] queues, int depth, CancellationToken cancellationToken)
     {
         var idle = TimeSpan.FromMilliseconds(20);
         try
@@ -99,7 +106,7 @@ public sealed partial class DistributedWorker
                         return;
                     }
 
-                    foreach (var queue in new[] { _listQueue, _copyQueue })
+                    foreach (var queue in queues)
                     {
                         var room = Math.Min(MaxReceive, depth - buffer.Reader.Count);
                         if (room <= 0)
