@@ -69,8 +69,8 @@ public sealed partial class DistributedWorker
         {
             await Task.WhenAll(
             [
-                ReceiveLoopAsync(buffer, [_listQueue, _copyQueue], parallel, cancellationToken),
-                ReceiveLoopAsync(steps, [_listQueue], 1, cancellationToken),
+                ReceiveLoopAsync(buffer, [_listQueue, _copyQueue], parallel, MaxIdleDelay, cancellationToken),
+                ReceiveLoopAsync(steps, [_listQueue], 1, TimeSpan.FromTicks(Math.Min(MaxIdleDelay.Ticks, MaxStepIdleDelay.Ticks)), cancellationToken),
                 HandleLoopAsync(steps.Reader, cancellationToken),
                 .. Enumerable.Range(0, parallel).Select(_ => HandleLoopAsync(buffer.Reader, cancellationToken)),
             ]);
@@ -91,7 +91,8 @@ public sealed partial class DistributedWorker
         return listed.Count + copied.Count > 0;
     }
 
-    private async Task ReceiveLoopAsync(Channel<(QueueTransport Queue, ReceivedMessage Message)> buffer, QueueTransport[] queues, int depth, CancellationToken cancellationToken)
+    private async Task ReceiveLoopAsync(Channel<(QueueTransport Queue, ReceivedMessage Message)> buffer, QueueTransport[] queues, int depth, TimeSpan maxIdle,
+        CancellationToken cancellationToken)
     {
         var idle = TimeSpan.FromMilliseconds(20);
         try
@@ -146,7 +147,7 @@ public sealed partial class DistributedWorker
                     return;
                 }
 
-                idle = TimeSpan.FromMilliseconds(Math.Min(idle.TotalMilliseconds * 2, MaxIdleDelay.TotalMilliseconds));
+                idle = TimeSpan.FromMilliseconds(Math.Min(idle.TotalMilliseconds * 2, maxIdle.TotalMilliseconds));
             }
         }
         finally
@@ -187,6 +188,9 @@ public sealed partial class DistributedWorker
             }
         }
     }
+
+    // A list step waits at most this long to be picked up: a run's listing is a chain of steps, each sent by the last.
+    private static readonly TimeSpan MaxStepIdleDelay = TimeSpan.FromMilliseconds(100);
 
     // The queue service returns at most 32 messages per receive.
     private const int MaxReceive = 32;
