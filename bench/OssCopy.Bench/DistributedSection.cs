@@ -26,7 +26,7 @@ internal sealed record DistributedReport(
     {
         output.WriteLine(I($"Backup of {Objects:N0} objects through LocalOss (in memory) on {Machine}"));
         output.WriteLine(I($"  in process (BackupRunner)                      {InProcessObjectsPerSecond,10:N0} objects/s"));
-        output.WriteLine(I($"  distributed ({Workers} workers, Azurite queues)     {DistributedObjectsPerSecond,10:N0} objects/s  ({Batches} batches)"));
+        output.WriteLine(I($"  distributed ({Workers} workers, {Workers} key ranges) {DistributedObjectsPerSecond,10:N0} objects/s  ({Batches} batches, {DistributedObjectsPerSecond / InProcessObjectsPerSecond:0.00}x)"));
         output.WriteLine(I($"  Azurite queue send+receive+delete ceiling      {QueueOperationsPerSecond,10:N0} messages/s"));
     }
 
@@ -92,17 +92,24 @@ internal static class DistributedSection
             {
                 var starter = hosts[0].GetRequiredService<DistributedRunStarter>();
                 stopwatch.Restart();
-                var start = await starter.StartAsync(Plan("dist-queued"), null, CancellationToken.None);
+                // Split into as many key ranges as workers, so listing runs in parallel too.
+                var start = await starter.StartAsync(Plan("dist-queued"), new DistributedRunOptions { KeyRanges = Workers }, CancellationToken.None);
                 using var stop = new CancellationTokenSource();
                 var workers = hosts.Skip(1).Select(h => h.GetRequiredService<DistributedWorker>().RunAsync(2, stop.Token)).ToList();
                 var runs = hosts[0].GetRequiredService<RunStore>();
                 RunRecord run;
+                TimeSpan? listed = null, copied = null;
                 while (!(run = (await runs.GetAsync(start.Run.Plan, start.Run.RunId, CancellationToken.None))!).IsFinished)
                 {
-                    await Task.Delay(200);
+                    // Where the time goes: listing, copying (every batch counted), finalizing (report, manifest).
+                    listed ??= run.Listing.Values.All(p => p.Done) ? stopwatch.Elapsed : null;
+                    copied ??= listed is not null && run.BatchesCompleted == run.BatchesEnqueued ? stopwatch.Elapsed : null;
+                    await Task.Delay(100);
                 }
 
                 var distributedRate = run.Totals.Copied / stopwatch.Elapsed.TotalSeconds;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  phases: listing done at {listed?.TotalSeconds:0.0} s, batches done at {copied?.TotalSeconds:0.0} s, finished at {stopwatch.Elapsed.TotalSeconds:0.0} s"));
                 await stop.CancelAsync();
                 await Task.WhenAll(workers);
                 if (run.Status != RunStatus.Completed || run.Totals.Copied != Objects)
@@ -173,7 +180,7 @@ internal static class DistributedSection
     }
 
     /// <summary>Azurite from tests/azurite (npm ci there), in memory on free ports; disposing stops exactly that process.</summary>
-    private sealed class Azurite : IDisposable
+    internal sealed class Azurite : IDisposable
     {
         private readonly Process _process;
 

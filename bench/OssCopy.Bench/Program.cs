@@ -9,6 +9,7 @@ var sections = new Dictionary<string, Func<BenchContext, int>>(StringComparer.Or
     ["engine-diff"] = EngineDiffSection.Run,
     ["scale"] = ScaleSection.Run,
     ["distributed"] = DistributedSection.Run,
+    ["distributed-scale"] = DistributedScaleSection.Run,
 };
 
 var context = BenchContext.FromArguments(args, out var requested);

@@ -52,8 +52,14 @@ public sealed partial class AzureStorageOptions
     /// <summary>How long a received message stays hidden while its handler runs; a worker that dies leaves it to reappear after this.</summary>
     public TimeSpan MessageVisibility { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long a worker's claim on a copy batch lasts without renewal (it renews every third of it while copying). A
+    /// worker that dies leaves its batch to the next delivery after this.
+    /// </summary>
+    public TimeSpan BatchLease { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>At most this many objects per copy batch (fewer when their keys are long): one worker copies a batch.</summary>
-    public int MaxItemsPerBatch { get; set; } = 100;
+    public int MaxItemsPerBatch { get; set; } = 200;
 
     /// <summary>Throws naming the setting that is wrong, so a misconfigured app fails at start and says why.</summary>
     public void Validate()
@@ -90,6 +96,11 @@ public sealed partial class AzureStorageOptions
         if (MessageVisibility < TimeSpan.FromSeconds(1) || MessageVisibility > TimeSpan.FromDays(7))
         {
             throw new InvalidOperationException($"{section}{nameof(MessageVisibility)} must be 1 s–7 days; it was {MessageVisibility}.");
+        }
+
+        if (BatchLease < TimeSpan.FromSeconds(1) || BatchLease > TimeSpan.FromHours(1))
+        {
+            throw new InvalidOperationException($"{section}{nameof(BatchLease)} must be 1 s–1 h; it was {BatchLease}.");
         }
 
         if (MaxItemsPerBatch is < 1 or > 10_000)

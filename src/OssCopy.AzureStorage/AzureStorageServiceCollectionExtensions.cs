@@ -40,6 +40,7 @@ public static class AzureStorageServiceCollectionExtensions
         services.TryAddSingleton<RunFinalizer>();
         services.TryAddSingleton<ListStepHandler>();
         services.TryAddSingleton<CopyBatchHandler>();
+        services.TryAddSingleton<KeyRangeSplitter>();
         services.TryAddSingleton<DistributedRunStarter>();
         services.TryAddSingleton<DistributedWorker>();
         return services;

@@ -50,6 +50,42 @@ public sealed class OutcomeStore
         }
     }
 
+    /// <summary>
+    /// Records the entries the run has no row for yet, in one transaction per partition (up to 100 rows each, the
+    /// partitions at once): a batch's outcomes cost a request per partition, not per object. A transaction that meets
+    /// an existing row falls back to one add per entry. Returns the entries as recorded (an existing row's wins).
+    /// </summary>
+    public async Task<IReadOnlyList<ReportEntry>> AddManyAsync(string runId, IReadOnlyCollection<ReportEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var chunks = entries
+            .GroupBy(e => e.Key, StringComparer.Ordinal).Select(g => g.First())
+            .GroupBy(e => Partition(runId, e.Key), StringComparer.Ordinal)
+            .SelectMany(p => p.Chunk(TransactionLimit))
+            .ToList();
+        var recorded = new System.Collections.Concurrent.ConcurrentBag<ReportEntry>();
+        await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (chunk, ct) =>
+        {
+            try
+            {
+                await _table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(runId, e))), ct);
+                foreach (var entry in chunk)
+                {
+                    recorded.Add(entry);
+                }
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409)
+            {
+                // Some were recorded before (an earlier delivery): add one by one, keeping what is there.
+                foreach (var entry in chunk)
+                {
+                    recorded.Add(await TryAddAsync(runId, entry, ct) ? entry : await FindAsync(runId, entry.Key, ct) ?? entry);
+                }
+            }
+        });
+        return [.. recorded];
+    }
+
     /// <summary>Writes the entries (replacing rows for the same keys), in transactions of up to 100 per partition.</summary>
     public async Task UpsertAsync(string runId, IEnumerable<ReportEntry> entries, CancellationToken cancellationToken)
     {

@@ -1,5 +1,4 @@
 using Azure.Storage.Queues;
-using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 
 namespace OssCopy.AzureStorage;
@@ -86,14 +85,40 @@ public sealed partial class QueueTransport
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var messages = await _queue.ReceiveMessagesAsync(maxMessages, ProcessingVisibility, cancellationToken);
-        var results = new List<MessageDisposition>(messages.Value.Length);
-        foreach (var message in messages.Value)
+        var messages = await ReceiveAsync(maxMessages, cancellationToken);
+        var results = new List<MessageDisposition>(messages.Count);
+        foreach (var message in messages)
         {
-            results.Add(await ProcessOneAsync(message, handler, onPoison, cancellationToken));
+            results.Add(await ProcessReceivedAsync(message, handler, onPoison, cancellationToken));
         }
 
         return results;
+    }
+
+    /// <summary>Receives up to <paramref name="maxMessages"/> (1–32) messages, hidden for <see cref="ProcessingVisibility"/>, to process later.</summary>
+    public async Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int maxMessages, CancellationToken cancellationToken)
+    {
+        var messages = await _queue.ReceiveMessagesAsync(maxMessages, ProcessingVisibility, cancellationToken);
+        return [.. messages.Value.Select(m => new ReceivedMessage(m.MessageId, m.PopReceipt, m.DequeueCount, m.Body, m.InsertedOn))];
+    }
+
+    /// <summary>Processes a message from <see cref="ReceiveAsync"/> with the trigger's contract (see <see cref="ProcessAsync"/>).</summary>
+    public Task<MessageDisposition> ProcessReceivedAsync(
+        ReceivedMessage message,
+        Func<ReceivedMessage, CancellationToken, Task> handler,
+        Func<ReceivedMessage, Exception?, CancellationToken, Task>? onPoison,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(handler);
+        return ProcessOneAsync(message, handler, onPoison, cancellationToken);
+    }
+
+    /// <summary>Makes a received message that will not be processed here visible again at once (its delivery still counts).</summary>
+    public async Task ReleaseAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken);
     }
 
     /// <summary>Messages in the poison queue (peeked, not removed), for checks and operators.</summary>
@@ -107,12 +132,12 @@ public sealed partial class QueueTransport
         (await _queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
 
     private async Task<MessageDisposition> ProcessOneAsync(
-        QueueMessage message,
+        ReceivedMessage message,
         Func<ReceivedMessage, CancellationToken, Task> handler,
         Func<ReceivedMessage, Exception?, CancellationToken, Task>? onPoison,
         CancellationToken cancellationToken)
     {
-        var received = new ReceivedMessage(message.MessageId, message.PopReceipt, message.DequeueCount, message.Body, message.InsertedOn);
+        var received = message;
         if (message.DequeueCount > _maxDequeueCount)
         {
             // Delivered more often than allowed without ever failing here: its worker died mid-way each time.

@@ -11,8 +11,14 @@ public enum RunStatus
     Failed,
 }
 
-/// <summary>Where listing of one key range got to: keys up to and including <see cref="After"/> are enqueued.</summary>
-public sealed record ListingPosition(string? After, bool Done);
+/// <summary>
+/// Where listing of one key range got to: keys up to and including <see cref="After"/> are enqueued. The range ends
+/// at <see cref="Last"/> (inclusive; null: the listing's end).
+/// </summary>
+public sealed record ListingPosition(string? After, bool Done)
+{
+    public string? Last { get; init; }
+}
 
 /// <summary>
 /// One distributed run of a plan, as the runs table holds it. Counters are totals so far; <see cref="Progress"/>
@@ -48,6 +54,30 @@ public sealed record RunRecord
     public long BatchesCompleted { get; init; }
 
     public long ObjectsEnqueued { get; init; }
+
+    /// <summary>
+    /// OSS requests by operation, as the handlers' deliveries that counted (moved a listing position, completed a batch)
+    /// sent them, plus the start's splitting; a delivery that lost a race or was cancelled is not in them.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Requests { get; init; } = new Dictionary<string, long>(StringComparer.Ordinal);
+
+    /// <summary>Adds request counts by operation.</summary>
+    public static IReadOnlyDictionary<string, long> AddRequests(IReadOnlyDictionary<string, long> a, IReadOnlyDictionary<string, long>? b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        if (b is null || b.Count == 0)
+        {
+            return a;
+        }
+
+        var sum = new SortedDictionary<string, long>(a.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), StringComparer.Ordinal);
+        foreach (var (operation, count) in b)
+        {
+            sum[operation] = sum.GetValueOrDefault(operation) + count;
+        }
+
+        return sum;
+    }
 
     /// <summary>Why the run failed (no secrets: the caller passes an error code and message, never a request's headers).</summary>
     public string? Error { get; init; }

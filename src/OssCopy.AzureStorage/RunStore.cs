@@ -12,7 +12,7 @@ namespace OssCopy.AzureStorage;
 /// starts make one run (the loser's transaction fails with 409/412 and it re-reads), and a stale run is taken over
 /// by exactly one start. Updates are read–modify–write loops on the run row's ETag.
 /// </summary>
-public sealed class RunStore
+public sealed partial class RunStore
 {
     private const string ActiveRow = "active";
     private const string RunRowPrefix = "run-";
@@ -214,9 +214,15 @@ public sealed class RunStore
     /// transaction. False (nothing written) when the range is no longer at <paramref name="expectedAfter"/>: another
     /// delivery of the same step got there first, and its batches and next step are the ones that count.
     /// </summary>
+    public Task<(bool Advanced, RunRecord Run)> AdvanceListingAsync(
+        string plan, string runId, string rangeId, string? expectedAfter, ListingPosition next, ReportTotals totals, long batches, long objects,
+        IReadOnlyList<RecordedRange> recorded, CancellationToken cancellationToken) =>
+        AdvanceListingAsync(plan, runId, rangeId, expectedAfter, next, totals, batches, objects, recorded, null, cancellationToken);
+
+    /// <summary>As the overload without <paramref name="requests"/>, adding the step's OSS requests to the run's.</summary>
     public async Task<(bool Advanced, RunRecord Run)> AdvanceListingAsync(
         string plan, string runId, string rangeId, string? expectedAfter, ListingPosition next, ReportTotals totals, long batches, long objects,
-        IReadOnlyList<RecordedRange> recorded, CancellationToken cancellationToken)
+        IReadOnlyList<RecordedRange> recorded, IReadOnlyDictionary<string, long>? requests, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(next);
         ArgumentNullException.ThrowIfNull(totals);
@@ -239,6 +245,7 @@ public sealed class RunStore
                 Totals = current.Totals + totals,
                 BatchesEnqueued = current.BatchesEnqueued + batches,
                 ObjectsEnqueued = current.ObjectsEnqueued + objects,
+                Requests = RunRecord.AddRequests(current.Requests, requests),
                 Status = allDone && current.Status == RunStatus.Listing ? RunStatus.Copying : current.Status,
                 HeartbeatAt = _time.GetUtcNow(),
             };
@@ -259,53 +266,6 @@ public sealed class RunStore
 
             await BackOffAsync(attempt, cancellationToken);
         }
-    }
-
-    /// <summary>
-    /// Counts a finished copy batch once: adds its totals and one completed batch, and marks the batch done, in one
-    /// transaction. A batch already marked (a second delivery, a duplicate message) changes nothing: null.
-    /// </summary>
-    public async Task<RunRecord?> CompleteBatchAsync(string plan, string runId, string batchId, ReportTotals totals, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(totals);
-        var partition = TableKeys.ForText(plan);
-        var marker = BatchRowPrefix + runId + "-" + TableKeys.ForText(batchId);
-        for (var attempt = 0; ; attempt++)
-        {
-            var row = await _table.GetEntityAsync<TableEntity>(partition, RunRowPrefix + runId, cancellationToken: cancellationToken);
-            var current = FromEntity(row.Value);
-            if (current.IsFinished)
-            {
-                return null;
-            }
-
-            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partition, marker, ["RowKey"], cancellationToken);
-            if (existing.HasValue)
-            {
-                return null;
-            }
-
-            var updated = current with { Totals = current.Totals + totals, BatchesCompleted = current.BatchesCompleted + 1, HeartbeatAt = _time.GetUtcNow() };
-            if (await TrySubmitAsync(
-                [
-                    new(TableTransactionActionType.UpdateReplace, ToEntity(partition, updated), row.Value.ETag),
-                    new(TableTransactionActionType.Add, new TableEntity(partition, marker)),
-                ],
-                cancellationToken))
-            {
-                return updated;
-            }
-
-            await BackOffAsync(attempt, cancellationToken);
-        }
-    }
-
-    /// <summary>Whether the batch was counted as completed.</summary>
-    public async Task<bool> IsBatchCompletedAsync(string plan, string runId, string batchId, CancellationToken cancellationToken)
-    {
-        var marker = BatchRowPrefix + runId + "-" + TableKeys.ForText(batchId);
-        var existing = await _table.GetEntityIfExistsAsync<TableEntity>(TableKeys.ForText(plan), marker, ["RowKey"], cancellationToken);
-        return existing.HasValue;
     }
 
     /// <summary>The sync ranges the run's list steps recorded, in key order.</summary>
@@ -364,6 +324,7 @@ public sealed class RunStore
         ["BatchesEnqueued"] = run.BatchesEnqueued,
         ["BatchesCompleted"] = run.BatchesCompleted,
         ["ObjectsEnqueued"] = run.ObjectsEnqueued,
+        ["Requests"] = JsonSerializer.Serialize(run.Requests, ReportJson.CompactOptions),
         ["Copied"] = run.Totals.Copied,
         ["CopiedBytes"] = run.Totals.CopiedBytes,
         ["Failed"] = run.Totals.Failed,
@@ -399,6 +360,7 @@ public sealed class RunStore
         BatchesEnqueued = row.GetInt64("BatchesEnqueued") ?? 0,
         BatchesCompleted = row.GetInt64("BatchesCompleted") ?? 0,
         ObjectsEnqueued = row.GetInt64("ObjectsEnqueued") ?? 0,
+        Requests = JsonSerializer.Deserialize<SortedDictionary<string, long>>(row.GetString("Requests") ?? "{}", ReportJson.CompactOptions) ?? [],
         Error = row.GetString("Error"),
     };
 }

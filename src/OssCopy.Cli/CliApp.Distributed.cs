@@ -23,15 +23,16 @@ public sealed partial class CliApp
 {
     private const string StorageVariable = "AzureWebJobsStorage";
 
-    private sealed record DistributedArguments(string? Storage, int Workers);
+    private sealed record DistributedArguments(string? Storage, int Workers, int KeyRanges = 1);
 
-    private static (Option<bool> Distributed, Option<string?> Storage, Option<int?> Workers) DistributedOptions() => (
+    private static (Option<bool> Distributed, Option<string?> Storage, Option<int?> Workers, Option<int?> KeyRanges) DistributedOptions() => (
         new Option<bool>("--distributed") { Description = "Run the plan through Azure Storage queues (list steps, copy batches) with in-process workers; other workers (osscopy worker, the Functions app) may join." },
         new Option<string?>("--storage") { Description = $"The Azure Storage connection string of the distributed run (default: ${StorageVariable}; UseDevelopmentStorage=true for Azurite)." },
-        new Option<int?>("--workers") { Description = "Messages handled at once by this process in a distributed run (default 4)." });
+        new Option<int?>("--workers") { Description = "Messages handled at once by this process in a distributed run (default 4)." },
+        new Option<int?>("--key-ranges") { Description = $"Key ranges a distributed run lists in parallel, so copies spread over the key space (1–{KeyRangeSplitter.MaxRanges}, default 1; cut at the last run's sync ranges, else at the keys' first characters)." });
 
-    private static DistributedArguments? DistributedArgumentsFrom(ParseResult parse, Option<bool> distributed, Option<string?> storage, Option<int?> workers) =>
-        parse.GetValue(distributed) ? new DistributedArguments(parse.GetValue(storage), parse.GetValue(workers) ?? 4) : null;
+    private static DistributedArguments? DistributedArgumentsFrom(ParseResult parse, Option<bool> distributed, Option<string?> storage, Option<int?> workers, Option<int?> keyRanges) =>
+        parse.GetValue(distributed) ? new DistributedArguments(parse.GetValue(storage), parse.GetValue(workers) ?? 4, parse.GetValue(keyRanges) ?? 1) : null;
 
     private Command WorkerCommand()
     {
@@ -80,11 +81,6 @@ public sealed partial class CliApp
     {
         var connection = args.Storage ?? _env.GetVariable(StorageVariable);
         var errors = new List<string>();
-        if (dryRun)
-        {
-            errors.Add("--dry-run: a distributed run copies; compare without --distributed.");
-        }
-
         if (string.IsNullOrWhiteSpace(connection))
         {
             errors.Add($"--storage: a distributed run needs the storage connection string (or ${StorageVariable}).");
@@ -95,6 +91,11 @@ public sealed partial class CliApp
             errors.Add("--workers: must be between 1 and 256.");
         }
 
+        if (args.KeyRanges is < 1 or > KeyRangeSplitter.MaxRanges)
+        {
+            errors.Add($"--key-ranges: must be between 1 and {KeyRangeSplitter.MaxRanges}.");
+        }
+
         if (errors.Count > 0)
         {
             return await UsageAsync([.. errors]);
@@ -102,7 +103,10 @@ public sealed partial class CliApp
 
         await using var services = BuildDistributedServices(client, throttling, connection!);
         var runs = services.GetRequiredService<RunStore>();
-        var start = await services.GetRequiredService<DistributedRunStarter>().StartAsync(plan, new DistributedRunOptions { Verification = verification, FullReconcile = fullReconcile }, cancellationToken);
+        var start = await services.GetRequiredService<DistributedRunStarter>().StartAsync(plan, new DistributedRunOptions
+        {
+            Verification = verification, FullReconcile = fullReconcile, DryRun = dryRun, KeyRanges = args.KeyRanges,
+        }, cancellationToken);
         await _env.Out.WriteLineAsync(start.Outcome switch
         {
             RunStartOutcome.AlreadyActive => $"Plan {plan.Name} has an active run {start.Run.RunId}: this command works on it until it ends.",

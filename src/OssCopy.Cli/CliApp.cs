@@ -176,12 +176,12 @@ public sealed partial class CliApp(CliEnvironment env)
         };
 
         var (archived, restoreDays, restoreTier) = ArchivedOptions();
-        var (distributed, storage, workers) = DistributedOptions();
+        var (distributed, storage, workers, keyRanges) = DistributedOptions();
 
         var command = new Command("backup", "Run a backup plan: copy what is missing or changed, never delete, resume where a stopped run left off.")
         {
             plan, dryRun, parallel, reportPath, stateDir, restart, fullReconcile, region, endpoint, pathStyle, verify, archived, restoreDays, restoreTier,
-            distributed, storage, workers,
+            distributed, storage, workers, keyRanges,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -200,7 +200,7 @@ public sealed partial class CliApp(CliEnvironment env)
                 parse.GetValue(fullReconcile), parse.GetValue(region), parse.GetValue(endpoint), parse.GetValue(pathStyle),
                 parse.GetValue(verify) is null ? null : verification,
                 new ArchivedOverrides(parse.GetValue(archived), parse.GetValue(restoreDays), parse.GetValue(restoreTier)),
-                DistributedArgumentsFrom(parse, distributed, storage, workers)), cancellationToken);
+                DistributedArgumentsFrom(parse, distributed, storage, workers, keyRanges)), cancellationToken);
         });
         return command;
     }

@@ -71,6 +71,60 @@ public sealed class DistributedCliTests(AzuriteFixture azurite, LocalOssServerFi
     }
 
     [Fact]
+    public async Task Backup_distributed_dry_run_plans_without_copying_and_the_reports_count_the_requests()
+    {
+        var source = await oss.NewBucketAsync("clisrc");
+        var destination = await oss.NewBucketAsync("clidst");
+        for (var i = 0; i < 40; i++)
+        {
+            await oss.PutAsync(source, $"docs/{i:D3}.txt", [(byte)i, 1, 2]);
+        }
+
+        var folder = Directory.CreateTempSubdirectory("osscopy-dist-");
+        try
+        {
+            var planPath = Path.Combine(folder.FullName, "plan.json");
+            await File.WriteAllTextAsync(planPath, JsonSerializer.Serialize(new
+            {
+                name = "cli-dry-" + Guid.NewGuid().ToString("N")[..6], source = new { bucket = source, prefix = "docs/" }, destination = new { bucket = destination, prefix = "copy/" },
+                oss = new { region = "cn-hangzhou", endpoint = oss.Server.BaseAddress.ToString(), usePathStyle = true },
+            }));
+            var reportPath = Path.Combine(folder.FullName, "report.json");
+            oss.Server.Counters.Reset();
+
+            var (code, output, error) = await RunAsync("backup", "--plan", planPath, "--distributed", "--dry-run", "--key-ranges", "3", "--report", reportPath);
+
+            Assert.True(code == CliApp.Success, $"exit {code}\n{output}\n{error}");
+            Assert.Equal(0, oss.Server.Counters["CopyObject"]);
+            (ReportTotals Totals, List<ReportEntry> Objects, JsonElement Root) dry;
+            await using (var file = File.OpenRead(reportPath))
+            {
+                dry = await ReportFile.ReadAsync(file);
+            }
+
+            Assert.True(dry.Root.GetProperty("dryRun").GetBoolean());
+            Assert.Equal((40L, 40L, 0L), (dry.Totals.Listed, dry.Totals.WouldCopy, dry.Totals.Copied));
+            Assert.All(dry.Objects, o => Assert.Equal(ReportAction.WouldCopy, o.Action));
+            var dryRequests = dry.Root.GetProperty("requests");
+            Assert.True(dryRequests.GetProperty("ListObjectsV2").GetInt64() >= 3, dryRequests.ToString());
+            Assert.False(dryRequests.TryGetProperty("CopyObject", out _), dryRequests.ToString());
+
+            // The real run after it: nothing was withdrawn or copied by the dry run; the report counts the copies.
+            var (real, realOutput, realError) = await RunAsync("backup", "--plan", planPath, "--distributed", "--key-ranges", "3", "--report", reportPath);
+            Assert.True(real == CliApp.Success, $"exit {real}\n{realOutput}\n{realError}");
+            await using var again = File.OpenRead(reportPath);
+            var copied = await ReportFile.ReadAsync(again);
+            Assert.Equal(40L, copied.Totals.Copied);
+            Assert.Equal(40, copied.Root.GetProperty("requests").GetProperty("CopyObject").GetInt64());
+            Assert.Equal(40, oss.Server.Counters["CopyObject"]);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Backup_distributed_without_a_storage_connection_is_bad_usage_before_any_request()
     {
         var (code, _, error) = await RunWithoutStorageAsync();

@@ -62,6 +62,7 @@ public sealed class LocalOssServerFixture : IAsyncLifetime
             ["OssCopy:AzureStorage:MaxItemsPerBatch"] = "50",
             ["OssCopy:AzureStorage:MessageVisibility"] = "00:00:02",
             ["OssCopy:AzureStorage:MaxDequeueCount"] = "3",
+            ["OssCopy:AzureStorage:BatchLease"] = "00:00:04",
             ["Oss:Region"] = "cn-hangzhou",
             ["Oss:Endpoint"] = Server.BaseAddress.ToString(),
             ["Oss:UsePathStyle"] = "true",

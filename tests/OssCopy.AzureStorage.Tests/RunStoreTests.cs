@@ -126,6 +126,43 @@ public sealed class RunStoreTests(AzuriteFixture azurite)
         Assert.NotEqual(first.RunId, second.Run.RunId);
         Assert.Equal(RunStatus.Completed, (await store.GetAsync("p", first.RunId, CancellationToken.None))?.Status);
     }
+    [Fact]
+    public async Task A_batch_claim_holds_off_other_workers_until_its_lease_ends_and_only_the_holder_counts_the_batch()
+    {
+        var (_, newStore) = await CreateAsync();
+        var run = (await newStore().StartAsync("p", "fp", CancellationToken.None)).Run;
+        var lease = TimeSpan.FromSeconds(30);
+
+        var (firstState, first) = await newStore().TryClaimBatchAsync("p", run.RunId, "b-1", lease, CancellationToken.None);
+        var (secondState, second) = await newStore().TryClaimBatchAsync("p", run.RunId, "b-1", lease, CancellationToken.None);
+        Assert.Equal((BatchClaimState.Claimed, true), (firstState, first!.Fresh));
+        Assert.Equal((BatchClaimState.HeldElsewhere, null), (secondState, second));
+
+        // Renewed, it stays held past the first lease; not renewed, it is taken over (not fresh: work was done on it).
+        _time.Advance(TimeSpan.FromSeconds(20));
+        first = await newStore().RenewBatchClaimAsync(first, lease, CancellationToken.None);
+        Assert.NotNull(first);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(BatchClaimState.HeldElsewhere, (await newStore().TryClaimBatchAsync("p", run.RunId, "b-1", lease, CancellationToken.None)).State);
+        _time.Advance(TimeSpan.FromSeconds(11));
+        var takeovers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => newStore().TryClaimBatchAsync("p", run.RunId, "b-1", lease, CancellationToken.None))));
+        var (_, taken) = Assert.Single(takeovers, t => t.State == BatchClaimState.Claimed);
+        Assert.False(taken!.Fresh);
+
+        // The old holder lost it: it renews nothing and counts nothing; the new holder counts the batch once.
+        Assert.Null(await newStore().RenewBatchClaimAsync(first, lease, CancellationToken.None));
+        Assert.Null(await newStore().CompleteBatchAsync(first, new ReportTotals { Copied = 5 }, CancellationToken.None));
+        var counted = await newStore().CompleteBatchAsync(taken, new ReportTotals { Copied = 5 }, CancellationToken.None);
+        Assert.Equal((5L, 1L), (counted!.Totals.Copied, counted.BatchesCompleted));
+        Assert.True(await newStore().IsBatchCompletedAsync("p", run.RunId, "b-1", CancellationToken.None));
+        Assert.Equal(BatchClaimState.Completed, (await newStore().TryClaimBatchAsync("p", run.RunId, "b-1", lease, CancellationToken.None)).State);
+        Assert.Null(await newStore().CompleteBatchAsync("p", run.RunId, "b-1", new ReportTotals { Copied = 5 }, CancellationToken.None));
+
+        // A released claim is taken at once.
+        var (_, other) = await newStore().TryClaimBatchAsync("p", run.RunId, "b-2", lease, CancellationToken.None);
+        Assert.True(await newStore().ReleaseBatchClaimAsync(other!, CancellationToken.None));
+        Assert.Equal(BatchClaimState.Claimed, (await newStore().TryClaimBatchAsync("p", run.RunId, "b-2", lease, CancellationToken.None)).State);
+    }
 }
 
 [Collection(AzuriteTests.Name)]

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OssCopy.Core.Backup;
 using OssCopy.Core.State;
+using OssCopy.Oss.Http;
 
 namespace OssCopy.AzureStorage.DistributedBackupRun;
 
@@ -13,6 +14,18 @@ public sealed record DistributedRunOptions
 
     /// <summary>List the destination everywhere, trusting no range of the sync manifest.</summary>
     public bool FullReconcile { get; init; }
+
+    /// <summary>Plan the run and report what it would copy; copies nothing and leaves the sync manifest as it is.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>
+    /// Key ranges listed in parallel (1: the whole plan, one list step at a time). More ranges spread concurrent copies
+    /// over the key space and let several workers list at once.
+    /// </summary>
+    public int KeyRanges { get; init; } = 1;
+
+    /// <summary>How the key ranges' boundaries are found.</summary>
+    public KeyRangeSplitting SplitBy { get; init; } = KeyRangeSplitting.Auto;
 }
 
 /// <summary>
@@ -37,6 +50,7 @@ public sealed partial class DistributedRunStarter
     private readonly QueueTransport _listQueue;
     private readonly QueueTransport _copyQueue;
     private readonly RunFinalizer _finalizer;
+    private readonly KeyRangeSplitter _splitter;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -50,6 +64,7 @@ public sealed partial class DistributedRunStarter
         [FromKeyedServices(StorageQueues.List)] QueueTransport listQueue,
         [FromKeyedServices(StorageQueues.Copy)] QueueTransport copyQueue,
         RunFinalizer finalizer,
+        KeyRangeSplitter splitter,
         TimeProvider time,
         ILogger<DistributedRunStarter> logger)
     {
@@ -62,6 +77,7 @@ public sealed partial class DistributedRunStarter
         _listQueue = listQueue ?? throw new ArgumentNullException(nameof(listQueue));
         _copyQueue = copyQueue ?? throw new ArgumentNullException(nameof(copyQueue));
         _finalizer = finalizer ?? throw new ArgumentNullException(nameof(finalizer));
+        _splitter = splitter ?? throw new ArgumentNullException(nameof(splitter));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
@@ -83,6 +99,11 @@ public sealed partial class DistributedRunStarter
     {
         BackupPlanLoader.ThrowIfInvalid(plan);
         options ??= new DistributedRunOptions();
+        if (options.KeyRanges is < 1 or > KeyRangeSplitter.MaxRanges)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.KeyRanges, $"A run lists 1–{KeyRangeSplitter.MaxRanges} key ranges.");
+        }
+
         await EnsureStorageAsync(cancellationToken);
         var start = await _runs.StartAsync(plan.Name, SyncManifestKeeper.Fingerprint(plan), cancellationToken);
         switch (start.Outcome)
@@ -107,16 +128,30 @@ public sealed partial class DistributedRunStarter
             PlanJson = RunSpec.PlanToJson(plan),
             Verification = options.Verification,
             FullReconcile = options.FullReconcile,
+            DryRun = options.DryRun,
             StartedAt = run.StartedAt,
             Trusted = loaded.Trusted,
             Manifest = loaded.Manifest,
         }, cancellationToken);
 
         // Withdrawn from the first key on: the spec holds the ranges this run trusts; a run stopped half-way leaves none.
-        await _manifests.WithdrawFromAsync(plan, loaded, string.Empty, cancellationToken);
-        var listing = new Dictionary<string, ListingPosition>(StringComparer.Ordinal) { [WholeRange] = new ListingPosition(null, false) };
-        run = await _runs.UpdateAsync(plan.Name, run.RunId, r => r with { Listing = listing }, cancellationToken);
-        await _listQueue.SendAsync(new ListStepMessage(plan.Name, run.RunId, WholeRange, null, null), null, cancellationToken);
+        // A dry run copies nothing, so the manifest stays true.
+        if (!options.DryRun)
+        {
+            await _manifests.WithdrawFromAsync(plan, loaded, string.Empty, cancellationToken);
+        }
+
+        var requests = new OssRequestCounter();
+        IReadOnlyList<KeyRange> ranges;
+        using (requests.Attach())
+        {
+            ranges = await _splitter.SplitAsync(plan, options.KeyRanges, options.SplitBy, loaded.Manifest?.Ranges ?? [], cancellationToken);
+        }
+
+        var listing = ranges.ToDictionary(r => r.Id, r => new ListingPosition(r.After, false) { Last = r.Last }, StringComparer.Ordinal);
+        var splitting = requests.Snapshot();
+        run = await _runs.UpdateAsync(plan.Name, run.RunId, r => r with { Listing = listing, Requests = RunRecord.AddRequests(r.Requests, splitting) }, cancellationToken);
+        await Task.WhenAll(ranges.Select(r => _listQueue.SendAsync(new ListStepMessage(plan.Name, run.RunId, r.Id, r.After, r.Last), null, cancellationToken)));
         return run;
     }
 
@@ -139,7 +174,7 @@ public sealed partial class DistributedRunStarter
         {
             if (!position.Done)
             {
-                await _listQueue.SendAsync(new ListStepMessage(plan.Name, run.RunId, rangeId, position.After, null), null, cancellationToken);
+                await _listQueue.SendAsync(new ListStepMessage(plan.Name, run.RunId, rangeId, position.After, position.Last), null, cancellationToken);
             }
         }
 

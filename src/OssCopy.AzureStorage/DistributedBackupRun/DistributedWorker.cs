@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,8 +9,9 @@ using OssCopy.Core.Backup;
 namespace OssCopy.AzureStorage.DistributedBackupRun;
 
 /// <summary>
-/// A worker without the Functions runtime: <c>parallel</c> loops, each taking one message at a time from the list
-/// queue (first: listing feeds the copies) and then the copy queue, handing it to <see cref="ListStepHandler"/> or
+/// A worker without the Functions runtime: one receiver takes up to 32 messages per request from the list queue (first:
+/// listing feeds the copies) and then the copy queue into a buffer as deep as there are loops, and <c>parallel</c>
+/// loops (plus one for list steps alone) hand them one at a time to <see cref="ListStepHandler"/> or
 /// <see cref="CopyBatchHandler"/>, with the queue trigger's contract (<see cref="QueueTransport"/>: a handler that
 /// throws leaves the message for another delivery; too many deliveries make it poison and call the poison handler).
 /// While a batch is being copied the worker renews its run's heartbeat, so a long batch is not taken for a dead run.
@@ -57,9 +59,21 @@ public sealed partial class DistributedWorker
         ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var heartbeat = HeartbeatLoopAsync(stop.Token);
+
+        // One receiver fetches up to a handful of messages per request (list steps first) into a buffer as deep as
+        // the loops are many; the loops take from it. Fewer receive requests, and no loop waits for one.
+        // List steps also have a loop of their own: they are short and feed every copy, so none waits behind batches.
+        var buffer = Channel.CreateBounded<(QueueTransport Queue, ReceivedMessage Message)>(new BoundedChannelOptions(parallel) { SingleWriter = true });
+        var steps = Channel.CreateBounded<(QueueTransport Queue, ReceivedMessage Message)>(new BoundedChannelOptions(1) { SingleWriter = true });
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, parallel).Select(_ => LoopAsync(cancellationToken)));
+            await Task.WhenAll(
+            [
+                ReceiveLoopAsync(buffer, [_listQueue, _copyQueue], parallel, MaxIdleDelay, cancellationToken),
+                ReceiveLoopAsync(steps, [_listQueue], 1, TimeSpan.FromTicks(Math.Min(MaxIdleDelay.Ticks, MaxStepIdleDelay.Ticks)), cancellationToken),
+                HandleLoopAsync(steps.Reader, cancellationToken),
+                .. Enumerable.Range(0, parallel).Select(_ => HandleLoopAsync(buffer.Reader, cancellationToken)),
+            ]);
         }
         finally
         {
@@ -77,41 +91,109 @@ public sealed partial class DistributedWorker
         return listed.Count + copied.Count > 0;
     }
 
-    private async Task LoopAsync(CancellationToken cancellationToken)
+    private async Task ReceiveLoopAsync(Channel<(QueueTransport Queue, ReceivedMessage Message)> buffer, QueueTransport[] queues, int depth, TimeSpan maxIdle,
+        CancellationToken cancellationToken)
     {
         var idle = TimeSpan.FromMilliseconds(20);
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            try
+            while (!cancellationToken.IsCancellationRequested)
             {
-                if (await ProcessOnceAsync(cancellationToken))
+                var received = 0;
+                try
+                {
+                    if (!await buffer.Writer.WaitToWriteAsync(cancellationToken))
+                    {
+                        return;
+                    }
+
+                    foreach (var queue in queues)
+                    {
+                        var room = Math.Min(MaxReceive, depth - buffer.Reader.Count);
+                        if (room <= 0)
+                        {
+                            break;
+                        }
+
+                        foreach (var message in await queue.ReceiveAsync(room, cancellationToken))
+                        {
+                            await buffer.Writer.WriteAsync((queue, message), CancellationToken.None);
+                            received++;
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    // The storage service itself failed (a handler's failure is the transport's business): pause, go on.
+                    Log.LoopFailed(_logger, ex.GetType().Name, ex.Message);
+                }
+
+                if (received > 0)
                 {
                     idle = TimeSpan.FromMilliseconds(20);
                     continue;
                 }
+
+                try
+                {
+                    await Task.Delay(idle, _time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                idle = TimeSpan.FromMilliseconds(Math.Min(idle.TotalMilliseconds * 2, maxIdle.TotalMilliseconds));
+            }
+        }
+        finally
+        {
+            buffer.Writer.TryComplete();
+        }
+    }
+
+    private async Task HandleLoopAsync(ChannelReader<(QueueTransport Queue, ReceivedMessage Message)> buffer, CancellationToken cancellationToken)
+    {
+        await foreach (var (queue, message) in buffer.ReadAllAsync(CancellationToken.None))
+        {
+            try
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // Received but not started: visible again at once for the next worker.
+                    await queue.ReleaseAsync(message, CancellationToken.None);
+                    continue;
+                }
+
+                if (ReferenceEquals(queue, _listQueue))
+                {
+                    await queue.ProcessReceivedAsync(message, HandleListAsync, PoisonListAsync, cancellationToken);
+                }
+                else
+                {
+                    await queue.ProcessReceivedAsync(message, HandleCopyAsync, PoisonCopyAsync, cancellationToken);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return;
+                // Stopped mid-message: it stays in the queue and reappears.
             }
             catch (Exception ex)
             {
-                // The storage service itself failed (a handler's failure is the transport's business): pause, go on.
                 Log.LoopFailed(_logger, ex.GetType().Name, ex.Message);
             }
-
-            try
-            {
-                await Task.Delay(idle, _time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            idle = TimeSpan.FromMilliseconds(Math.Min(idle.TotalMilliseconds * 2, MaxIdleDelay.TotalMilliseconds));
         }
     }
+
+    // A list step waits at most this long to be picked up: a run's listing is a chain of steps, each sent by the last.
+    private static readonly TimeSpan MaxStepIdleDelay = TimeSpan.FromMilliseconds(100);
+
+    // The queue service returns at most 32 messages per receive.
+    private const int MaxReceive = 32;
 
     private Task HandleListAsync(ReceivedMessage message, CancellationToken cancellationToken) =>
         _lists.HandleAsync(message.Decode<ListStepMessage>(), message.DequeueCount, cancellationToken);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OssCopy.Core.Backup;
+using OssCopy.Oss.Http;
 
 namespace OssCopy.AzureStorage.DistributedBackupRun;
 
@@ -77,7 +78,9 @@ public sealed partial class ListStepHandler
 
         var context = await _contexts.GetAsync(step.Plan, step.RunId, cancellationToken)
             ?? throw new InvalidOperationException($"Run '{step.RunId}' of plan '{step.Plan}' has no spec yet; the step is tried again.");
-        var window = Window(context.Spec, step.After);
+        var requests = new OssRequestCounter();
+        using var counting = requests.Attach();
+        var window = Window(context.Spec, step.After, position.Last);
         var result = await _diff.DiffAsync(context.Context, window, cancellationToken);
 
         if (result.Unchanged.Count > 0)
@@ -94,10 +97,10 @@ public sealed partial class ListStepHandler
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (batch, ct) => await _copyQueue.SendAsync(batch, null, ct));
 
-        var next = new ListingPosition(result.NextAfter ?? window.After, result.NextAfter is null);
+        var next = new ListingPosition(result.NextAfter ?? window.After, result.NextAfter is null) { Last = position.Last };
         var recorded = result.Recorded.Select(r => new RecordedRange(r, result.Trusted)).ToList();
         var (advanced, updated) = await _runs.AdvanceListingAsync(step.Plan, step.RunId, step.RangeId, step.After, next, result.Totals,
-            batches.Count, result.Work.Count, recorded, cancellationToken);
+            batches.Count, result.Work.Count, recorded, requests.Snapshot(), cancellationToken);
         if (!advanced)
         {
             Log.StepRaced(_logger, step.Plan, step.RunId, step.RangeId);
@@ -122,7 +125,7 @@ public sealed partial class ListStepHandler
     {
         if (!position.Done)
         {
-            await _listQueue.SendAsync(new ListStepMessage(run.Plan, run.RunId, rangeId, position.After, null), null, cancellationToken);
+            await _listQueue.SendAsync(new ListStepMessage(run.Plan, run.RunId, rangeId, position.After, position.Last), null, cancellationToken);
         }
         else
         {
@@ -130,18 +133,21 @@ public sealed partial class ListStepHandler
         }
     }
 
-    /// <summary>A range recorded in sync by the previous run that starts at the cursor is checked as a whole; else one page.</summary>
-    private static ListingWindow Window(RunSpec spec, string? after)
+    /// <summary>
+    /// A range recorded in sync by the previous run that starts at the cursor (and ends inside the key range) is checked
+    /// as a whole; else one page, cut at the key range's end.
+    /// </summary>
+    private static ListingWindow Window(RunSpec spec, string? after, string? last)
     {
         foreach (var range in spec.Trusted)
         {
-            if (range.After == after)
+            if (range.After == after && (last is null || Utf8Ordinal.Instance.Compare(range.Last, last) <= 0))
             {
-                return ListingWindow.ForRange(range);
+                return ListingWindow.ForRange(range, last);
             }
         }
 
-        return ListingWindow.Page(after);
+        return ListingWindow.Page(after, last);
     }
 
     private static string StepId(ListStepMessage step)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using OssCopy.Core.Backup;
+using OssCopy.Oss.Http;
 
 namespace OssCopy.AzureStorage.DistributedBackupRun;
 
@@ -10,20 +11,35 @@ public sealed record RunContext(RunSpec Spec, BackupPlan Plan, PlanCopyContext C
 /// <summary>
 /// The runs this worker has handled messages for, so a spec is read once per run and worker rather than per
 /// message. Copies of every run in this process share one <see cref="AdaptiveConcurrencyLimiter"/>: a worker paces
-/// itself against the OSS endpoint as the in-process run does, lowering its concurrency when throttled.
+/// itself against the OSS endpoint as the in-process run does, lowering its concurrency when throttled, on every
+/// throttled attempt the client's <see cref="ThrottleSignal"/> sees (its own retries included), as the runner does.
 /// </summary>
-public sealed class RunContexts
+public sealed class RunContexts : IDisposable
 {
+    private readonly ThrottleSignal? _throttleSignal;
     private readonly RunSpecStore _specs;
     private readonly BackupRunnerOptions _options;
     private readonly ConcurrentDictionary<string, Lazy<Task<RunContext?>>> _runs = new(StringComparer.Ordinal);
 
-    public RunContexts(RunSpecStore specs, IOptions<BackupRunnerOptions> options, TimeProvider? timeProvider = null)
+    public RunContexts(RunSpecStore specs, IOptions<BackupRunnerOptions> options, TimeProvider? timeProvider = null, ThrottleSignal? throttleSignal = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _specs = specs ?? throw new ArgumentNullException(nameof(specs));
         _options = options.Value;
         Limiter = new AdaptiveConcurrencyLimiter(_options.MaxParallelism, Math.Min(_options.MinParallelism, _options.MaxParallelism), timeProvider: timeProvider);
+        _throttleSignal = throttleSignal;
+        if (_throttleSignal is not null)
+        {
+            _throttleSignal.Throttled += Limiter.ReportThrottle;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_throttleSignal is not null)
+        {
+            _throttleSignal.Throttled -= Limiter.ReportThrottle;
+        }
     }
 
     public AdaptiveConcurrencyLimiter Limiter { get; }

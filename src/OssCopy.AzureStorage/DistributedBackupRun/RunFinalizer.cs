@@ -103,6 +103,7 @@ public sealed partial class RunFinalizer
             FinishedAt = finishedAt,
             DurationSeconds = Math.Round((finishedAt - run.StartedAt).TotalSeconds, 3),
             Totals = run.Totals,
+            Requests = run.Requests,
             RangesTrusted = trusted,
             RangesCompared = ranges.Count - trusted,
             FullReconcile = trusted == 0,

@@ -22,6 +22,9 @@ public sealed record RunSpec
 
     public bool FullReconcile { get; init; }
 
+    /// <summary>Decide and report only: nothing is copied, the sync manifest is neither withdrawn nor saved.</summary>
+    public bool DryRun { get; init; }
+
     public DateTimeOffset StartedAt { get; init; }
 
     /// <summary>The ranges of the previous run's manifest this run reports without listing the destination.</summary>
@@ -39,7 +42,7 @@ public sealed record RunSpec
 
     public static string PlanToJson(BackupPlan plan) => JsonSerializer.Serialize(plan, BackupPlanLoader.JsonOptions);
 
-    public BackupRunOptions RunOptions() => new() { Verification = Verification, FullReconcile = FullReconcile };
+    public BackupRunOptions RunOptions() => new() { Verification = Verification, FullReconcile = FullReconcile, DryRun = DryRun };
 }
 
 /// <summary>Run specs as blobs <c>~runs/{plan}/{runId}.json</c> in the state container (the <c>~</c> keeps them apart from plans' own state).</summary>

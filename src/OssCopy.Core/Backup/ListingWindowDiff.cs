@@ -20,14 +20,29 @@ public sealed record ListingWindow
     /// <summary>The stored range to check, for a range window; null for a page window.</summary>
     public SyncRange? Range { get; init; }
 
+    /// <summary>
+    /// The last source key (relative, inclusive) of the key range the window belongs to; null: the listing's end. A run
+    /// split into key ranges gives each range's windows its end, so that ranges listed in parallel never overlap.
+    /// </summary>
+    public string? Last { get; init; }
+
     [JsonIgnore]
     public bool IsRange => Range is not null;
 
-    /// <summary>One listing page of source keys after <paramref name="after"/>.</summary>
-    public static ListingWindow Page(string? after) => new() { After = after };
+    /// <summary>One listing page of source keys after <paramref name="after"/>, none after <paramref name="last"/> (inclusive; null: no end).</summary>
+    public static ListingWindow Page(string? after, string? last = null) => new() { After = after, Last = last };
 
-    /// <summary>The source keys of a stored sync range.</summary>
-    public static ListingWindow ForRange(SyncRange range) => new() { After = range?.After, Range = range ?? throw new ArgumentNullException(nameof(range)) };
+    /// <summary>The source keys of a stored sync range, inside a key range ending at <paramref name="last"/> (the stored range must end there or before).</summary>
+    public static ListingWindow ForRange(SyncRange range, string? last = null)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        if (last is not null && Utf8Ordinal.Instance.Compare(range.Last, last) > 0)
+        {
+            throw new ArgumentException($"The stored range ending at '{range.Last}' goes past the key range's end '{last}'.", nameof(range));
+        }
+
+        return new() { After = range.After, Range = range, Last = last };
+    }
 }
 
 /// <summary>What one window of the listing came to.</summary>
@@ -88,15 +103,19 @@ public sealed class ListingWindowDiff
             source = UpTo(ListingDiff.ObjectsAsync(_client.ListObjectsV2PagesAsync(ListRequest(plan.Source, window.After), cancellationToken), cancellationToken),
                 plan.Source.Prefix + range.Last, cancellationToken);
             windowLast = range.Last;
-            nextAfter = range.Last;
+
+            // The stored range reaching the key range's end ends the key range too.
+            nextAfter = string.Equals(range.Last, window.Last, StringComparison.Ordinal) ? null : range.Last;
         }
         else
         {
             var page = await _client.ListObjectsV2Async(ListRequest(plan.Source, window.After), cancellationToken);
-            source = Items(page.Contents);
-            var more = page.IsTruncated && page.Contents.Count > 0;
-            windowLast = more ? Relative(page.Contents[^1].Key, plan.Source.Prefix) : null;
-            nextAfter = windowLast;
+            var contents = WithinWindow(page.Contents, plan.Source.Prefix, window.Last);
+            source = Items(contents);
+            var more = page.IsTruncated && contents.Count == page.Contents.Count && contents.Count > 0
+                && !string.Equals(Relative(contents[^1].Key, plan.Source.Prefix), window.Last, StringComparison.Ordinal);
+            windowLast = more ? Relative(contents[^1].Key, plan.Source.Prefix) : window.Last;
+            nextAfter = more ? windowLast : null;
         }
 
         var destination = new DestinationCursor(startAfter => _client.ListObjectsV2PagesAsync(
@@ -121,15 +140,41 @@ public sealed class ListingWindowDiff
             }
         }
 
+        var recorded = diff.Recorded.ToList();
+        if (nextAfter is null && window.Last is not null && recorded.Count > 0 && Utf8Ordinal.Instance.Compare(recorded[^1].Last, window.Last) < 0)
+        {
+            // The key range ended with no source key between its last one and its end: the last recorded range reaches
+            // the end (same count and hash), so the next run's ranges line up with the key ranges.
+            recorded[^1] = recorded[^1] with { Last = window.Last };
+        }
+
         return new ListingWindowResult
         {
             Work = work,
             Unchanged = unchanged,
             Totals = totals.ToTotals(),
             NextAfter = nextAfter,
-            Recorded = diff.Recorded.ToList(),
+            Recorded = recorded,
             Trusted = diff.TrustedRanges > 0,
         };
+    }
+
+    /// <summary>The page's objects up to the key range's end <paramref name="last"/> (relative, inclusive; null: all).</summary>
+    private static IReadOnlyList<OssObjectSummary> WithinWindow(IReadOnlyList<OssObjectSummary> contents, string prefix, string? last)
+    {
+        if (last is null)
+        {
+            return contents;
+        }
+
+        var end = prefix + last;
+        var count = 0;
+        while (count < contents.Count && Utf8Ordinal.Instance.Compare(contents[count].Key, end) <= 0)
+        {
+            count++;
+        }
+
+        return count == contents.Count ? contents : [.. contents.Take(count)];
     }
 
     private ListObjectsV2Request ListRequest(BucketLocation location, string? after, string? startAfterKey = null) => new()

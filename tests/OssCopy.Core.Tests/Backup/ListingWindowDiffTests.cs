@@ -84,6 +84,32 @@ public class ListingWindowDiffTests
     }
 
     [Fact]
+    public async Task Windows_of_a_key_range_stop_at_its_last_key_and_leave_later_keys_and_extras_to_the_next_range()
+    {
+        var oss = Seeded();
+        await using var services = Runners.Services(oss.Client); // three keys a page
+        var diff = services.GetRequiredService<ListingWindowDiff>();
+
+        // Range (start, 004.txt]: two windows, the second cut at the range's end although its page goes on.
+        var first = await diff.DiffAsync(Context(), ListingWindow.Page(null, "004.txt"));
+        var second = await diff.DiffAsync(Context(), ListingWindow.Page(first.NextAfter, "004.txt"));
+
+        Assert.Equal("002.txt", first.NextAfter);
+        Assert.Null(second.NextAfter);
+        Assert.Equal(["003.txt", "004.txt"], second.Work.Select(w => w.RelativeKey));
+        Assert.Equal(1, second.Totals.ExtraInDestination); // 002a.txt; zzz.txt is past the range's end
+        Assert.Equal("004.txt", second.Recorded[^1].Last);
+
+        // Range (004.txt, end]: the rest, and the extra after the last key.
+        var third = await diff.DiffAsync(Context(), ListingWindow.Page("004.txt", null));
+
+        Assert.Null(third.NextAfter);
+        Assert.Equal(["005.txt", "006.txt"], third.Work.Select(w => w.RelativeKey));
+        Assert.Equal(1, third.Totals.ExtraInDestination);
+        Assert.Equal("004.txt", third.Recorded[0].After);
+    }
+
+    [Fact]
     public async Task Windows_run_to_the_end_decide_every_object_as_the_in_process_run_does()
     {
         var oss = Seeded();
