@@ -29,6 +29,9 @@ public sealed class LocalOssWorld : IAsyncLifetime, IDisposable
     private readonly CapturedLog _log = new();
     private LocalOssServer? _server;
 
+    /// <summary>An STS-style key: its requests must carry <see cref="SecretScan.SecurityToken"/>.</summary>
+    public const string StsAccessKeyId = "STS.ReliabilitySuite";
+
     public LocalOssServer Server => _server ?? throw new InvalidOperationException("Not started.");
 
     public IOssClient Admin { get; private set; } = null!;
@@ -37,13 +40,13 @@ public sealed class LocalOssWorld : IAsyncLifetime, IDisposable
 
     public string Endpoint => Server.BaseAddress.ToString();
 
-    public static StaticCredentialsProvider Credentials => new(new OssCredentials(LocalOssOptions.DefaultAccessKeyId, LocalOssOptions.DefaultAccessKeySecret));
+    public static StaticCredentialsProvider Credentials => new(new OssCredentials(SecretScan.AccessKeyId, SecretScan.AccessKeySecret));
 
     public async Task InitializeAsync()
     {
         var options = new LocalOssOptions { Port = 0, DataDirectory = null };
-        options.Accounts.Add(new LocalOssAccount { AccessKeyId = LocalOssOptions.DefaultAccessKeyId, AccessKeySecret = LocalOssOptions.DefaultAccessKeySecret });
-        var sts = new LocalOssAccount { AccessKeyId = "STS.reliability", AccessKeySecret = LocalOssOptions.DefaultAccessKeySecret + "-sts" };
+        options.Accounts.Add(new LocalOssAccount { AccessKeyId = SecretScan.AccessKeyId, AccessKeySecret = SecretScan.AccessKeySecret });
+        var sts = new LocalOssAccount { AccessKeyId = StsAccessKeyId, AccessKeySecret = SecretScan.AccessKeySecret };
         sts.SecurityTokens.Add(SecretScan.SecurityToken);
         options.Accounts.Add(sts);
         _server = await LocalOssServer.StartAsync(options, logging => logging.AddProvider(_log).SetMinimumLevel(LogLevel.Trace));

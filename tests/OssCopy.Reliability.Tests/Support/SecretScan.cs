@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using LocalOss;
-
 namespace OssCopy.Reliability.Tests.Support;
 
 /// <summary>
@@ -9,6 +7,14 @@ namespace OssCopy.Reliability.Tests.Support;
 /// </summary>
 internal static class SecretScan
 {
+    /// <summary>
+    /// The account every LocalOss of the suite is configured with. Not LocalOss's development key: that one is public
+    /// by design and LocalOss prints it on start (as Azurite prints its well-known key); a configured secret never is.
+    /// </summary>
+    public const string AccessKeyId = "LTAI5tReliabilitySuite";
+
+    public const string AccessKeySecret = "Reliability-Secret-3f7a9c1e5b2d-NotForProduction";
+
     /// <summary>A security token the STS-style account of the security tests carries.</summary>
     public const string SecurityToken = "CAIS-reliability-token-0f9e8d7c6b5a-NotForProduction";
 
@@ -17,7 +23,7 @@ internal static class SecretScan
 
     private static readonly ConcurrentDictionary<string, long> Scanned = new();
 
-    public static IReadOnlyList<string> Secrets { get; } = [LocalOssOptions.DefaultAccessKeySecret, SecurityToken, StorageAccountKey];
+    public static IReadOnlyList<string> Secrets { get; } = [AccessKeySecret, SecurityToken, StorageAccountKey];
 
     /// <summary>Characters scanned so far, by source (the closing figures).</summary>
     public static IReadOnlyDictionary<string, long> Totals => Scanned;
