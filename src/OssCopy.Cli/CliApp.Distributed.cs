@@ -191,7 +191,12 @@ public sealed partial class CliApp
     /// <summary>The CLI's engine (over the client made from the flags) plus the storage building blocks (<c>AddOssCopyAzureStorage</c>).</summary>
     private static ServiceProvider BuildDistributedServices(IOssClient client, ThrottleSignal throttling, string storageConnection)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [StorageVariable] = storageConnection }).Build();
+        // Environment variables first, as the Functions app reads its settings (OssCopy__AzureStorage__MessageVisibility,
+        // the queue names, ...): a worker's batches may need another visibility than the default. The connection given wins.
+        var configuration = new ConfigurationBuilder()
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [StorageVariable] = storageConnection })
+            .Build();
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
