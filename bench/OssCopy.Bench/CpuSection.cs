@@ -56,7 +56,7 @@ internal static partial class CpuSection
 {
     private const int Objects = 10_000;
     private const int Concurrency = 16;
-    private const int Rounds = 3;
+    private const int Rounds = 5;
     private const string Source = "cpu-source";
     private static readonly OssCredentials Credentials = new(LocalOssOptions.DefaultAccessKeyId, LocalOssOptions.DefaultAccessKeySecret);
 

@@ -18,6 +18,7 @@ internal sealed record ScaleRun(
     string Layout,
     double LatencyMilliseconds,
     int Parallelism,
+    double BurstSeconds,
     int Objects,
     double Seconds,
     long Requests,
@@ -72,14 +73,14 @@ internal sealed record ScaleReport(
     public void Print(TextWriter output)
     {
         output.WriteLine(I($"Backups through LocalOss under OSS's caps scaled to this machine: account {AccountRequestsPerSecond:N0} requests/s, key prefix ({PrefixLength} chars) {PrefixRequestsPerSecond:N0}/s, latency as given + up to {LatencyJitterMilliseconds} ms, on {Machine}"));
-        output.WriteLine(I($"  {"keys",-11} {"latency",7} {"max",4} {"objects",8} {"objects/s",9} {"of acct cap",11} {"binding cap",14} {"steady",7} {"req/obj",7} {"throttled",9} {"share",6} {"steady",6} {"conc mean/min/max",17} {"halvings",8} {"cpu ms/obj",10} {"seconds",7}"));
+        output.WriteLine(I($"  {"keys",-11} {"latency",7} {"burst",5} {"max",4} {"objects",8} {"objects/s",9} {"of acct cap",11} {"binding cap",14} {"steady",7} {"req/obj",7} {"throttled",9} {"share",6} {"steady",6} {"conc mean/min/max",17} {"halvings",8} {"cpu ms/obj",10} {"seconds",7}"));
         foreach (var run in Runs)
         {
             var d = run.Dynamics;
-            output.WriteLine(I($"  {run.Layout,-11} {run.LatencyMilliseconds,5} ms {run.Parallelism,4} {run.Objects,8:N0} {run.ObjectsPerSecond,9:N0} {run.ObjectsPerSecond / AccountRequestsPerSecond,11:P1} {run.FractionOfBindingCap,6:P1} {run.BindingCapName,-7} {d.SteadyObjectsPerSecond / run.BindingCap,7:P1} {run.RequestsPerObject,7:F3} {run.Throttled,9:N0} {run.ThrottledShare,6:P1} {d.SteadyThrottledShare,6:P1} {$"{d.MeanConcurrency:F1}/{d.LowestConcurrency}/{d.HighestConcurrency}",17} {d.ConcurrencyDecreases,8} {d.ProcessCpuMillisecondsPerObject,10:F2} {run.Seconds,7:F1}"));
+            output.WriteLine(I($"  {run.Layout,-11} {run.LatencyMilliseconds,4} ms {run.BurstSeconds,4}s {run.Parallelism,4} {run.Objects,8:N0} {run.ObjectsPerSecond,9:N0} {run.ObjectsPerSecond / AccountRequestsPerSecond,11:P1} {run.FractionOfBindingCap,6:P1} {run.BindingCapName,-7} {d.SteadyObjectsPerSecond / run.BindingCap,7:P1} {run.RequestsPerObject,7:F3} {run.Throttled,9:N0} {run.ThrottledShare,6:P1} {d.SteadyThrottledShare,6:P1} {$"{d.MeanConcurrency:F1}/{d.LowestConcurrency}/{d.HighestConcurrency}",17} {d.ConcurrencyDecreases,8} {d.ProcessCpuMillisecondsPerObject,10:F2} {run.Seconds,7:F1}"));
         }
 
-        output.WriteLine("  (max: most copies in flight; steady: from 10 % to 90 % of the objects copied; halvings: throttling bursts that lowered");
+        output.WriteLine("  (burst: each cap's allowance, in seconds of its rate; max: most copies in flight; steady: from 10 % to 90 % of the objects copied; halvings: throttling bursts that lowered");
         output.WriteLine("   the engine's concurrency; cpu: engine and LocalOss together, one process. At 200 ms the copies in flight a cap allows");
         output.WriteLine("   are those of OSS's real caps at 20 ms: about 200 for the account, 40 for one partition.)");
     }
@@ -104,11 +105,10 @@ internal static class ScaleSection
 {
     private const int DefaultObjects = 100_000;
     // OSS's 10,000 and 2,000 requests/s divided by ten: what two shared cores reach with the engine and LocalOss in one
-    // process. Bursts of a tenth of a second, so that a short run meets the rate rather than a start-up allowance.
+    // process. Bursts of a tenth of a second at 20 ms (see ScaleCase), so that a short run meets the rate rather than a
+    // start-up allowance.
     private const double AccountRate = 1_000;
-    private const int AccountBurst = 100;
     private const double PrefixRate = 200;
-    private const int PrefixBurst = 20;
     // "obj/": every sequential key (obj/000000, …) falls into one partition, as OSS's index puts sequential keys in one;
     // spread keys (a hashed lead of 4 hex digits) fall into 65,536.
     private const int PrefixLength = 4;
@@ -119,14 +119,20 @@ internal static class ScaleSection
     /// ones OSS's real caps need at 20 ms (10,000/s × 20 ms = 200 for the account, 2,000/s × 20 ms = 40 for a partition),
     /// so the engine's adaptive concurrency works at OSS's granularity with a tenth of the requests.
     /// </summary>
-    private sealed record ScaleCase(string Layout, TimeSpan Latency, int Parallelism);
+    /// <remarks>
+    /// The 200 ms runs are OSS at 20 ms with time stretched ten times: rates a tenth, latency ten times, and bursts the
+    /// same number of tokens as OSS's would be (a tenth of a second of 10,000/s is 1,000 tokens; at 1,000/s that is a
+    /// second). With the 20 ms runs' burst of 100, a wave of 200 copies finishing together would meet an allowance a
+    /// real account does not have.
+    /// </remarks>
+    private sealed record ScaleCase(string Layout, TimeSpan Latency, int Parallelism, double BurstSeconds);
 
     private static readonly ScaleCase[] Cases =
     [
-        new("spread", TimeSpan.FromMilliseconds(20), 96),
-        new("sequential", TimeSpan.FromMilliseconds(20), 96),
-        new("spread", TimeSpan.FromMilliseconds(200), 512),
-        new("sequential", TimeSpan.FromMilliseconds(200), 512),
+        new("spread", TimeSpan.FromMilliseconds(20), 96, 0.1),
+        new("sequential", TimeSpan.FromMilliseconds(20), 96, 0.1),
+        new("spread", TimeSpan.FromMilliseconds(200), 512, 1),
+        new("sequential", TimeSpan.FromMilliseconds(200), 512, 1),
     ];
 
     private static readonly OssCredentials Credentials = new(LocalOssOptions.DefaultAccessKeyId, LocalOssOptions.DefaultAccessKeySecret);
@@ -190,8 +196,8 @@ internal static class ScaleSection
         server.Options.Latency.Jitter = Jitter;
         server.Throttle.Configure(new LocalOssThrottlingOptions
         {
-            AccountRequestsPerSecond = AccountRate, AccountBurst = AccountBurst,
-            PrefixRequestsPerSecond = PrefixRate, PrefixBurst = PrefixBurst, PrefixLength = PrefixLength,
+            AccountRequestsPerSecond = AccountRate, AccountBurst = (int)(AccountRate * scaleCase.BurstSeconds),
+            PrefixRequestsPerSecond = PrefixRate, PrefixBurst = (int)(PrefixRate * scaleCase.BurstSeconds), PrefixLength = PrefixLength,
         });
         server.Counters.Reset();
         var signalsBefore = signal.Count;
@@ -212,7 +218,7 @@ internal static class ScaleSection
         var samples = await sampler;
         samples.Add(new Sample(stopwatch.Elapsed.TotalSeconds, progress.Copied, server.Counters.Total, server.Counters.Throttled, progress.Concurrency));
         var bindingCap = layout == "spread" ? ("account", AccountRate) : ("prefix", PrefixRate);
-        var run = new ScaleRun(layout, scaleCase.Latency.TotalMilliseconds, scaleCase.Parallelism, objects, seconds, server.Counters.Total, server.Counters.Throttled, signal.Count - signalsBefore,
+        var run = new ScaleRun(layout, scaleCase.Latency.TotalMilliseconds, scaleCase.Parallelism, scaleCase.BurstSeconds, objects, seconds, server.Counters.Total, server.Counters.Throttled, signal.Count - signalsBefore,
             (int)report.Totals.Failed, bindingCap.Item2, bindingCap.Item1, Dynamics(samples, objects, report, cpu));
         Console.WriteLine(I($"{layout}, {scaleCase.Latency.TotalMilliseconds} ms: {report.Totals.Copied:N0} copied, {report.Totals.Failed:N0} failed in {seconds:F1} s"));
         if (report.Totals.Copied != objects)
