@@ -95,8 +95,9 @@ internal sealed record ScaleReport(
 }
 
 /// <summary>
-/// OSS's scale on this machine: LocalOss with 20 ms of latency per request and OSS's request-rate caps scaled down (an
-/// account at 1,000 requests/s, one key prefix at 200/s), and an engine backup tuned to reach the account cap. Reports
+/// OSS's scale on this machine: LocalOss with 20 ms (and 200 ms, see <see cref="ScaleCase"/>) of latency per request and
+/// OSS's request-rate caps scaled down (an account at 1,000 requests/s, one key prefix at 200/s), and the engine as the
+/// hosts compose it, allowed enough copies in flight to reach the account cap. Reports
 /// objects/s as a share of the account cap and the share of requests refused. Spread keys (a hashed lead, as OSS's
 /// performance guide advises) meet the account cap; sequential keys (<c>obj/000001</c>, …) meet one prefix's cap.
 /// Not a floor: it shows how the engine behaves at a cap, not a speed to hold.
@@ -122,8 +123,8 @@ internal static class ScaleSection
     /// <remarks>
     /// The 200 ms runs are OSS at 20 ms with time stretched ten times: rates a tenth, latency ten times, and bursts the
     /// same number of tokens as OSS's would be (a tenth of a second of 10,000/s is 1,000 tokens; at 1,000/s that is a
-    /// second). With the 20 ms runs' burst of 100, a wave of 200 copies finishing together would meet an allowance a
-    /// real account does not have.
+    /// second; OSS does not publish its allowance, a tenth of a second is our assumption). With the 20 ms runs' burst of
+    /// 100, a wave of 200 copies finishing together would meet half the allowance, where a real account's covers five.
     /// </remarks>
     private sealed record ScaleCase(string Layout, TimeSpan Latency, int Parallelism, double BurstSeconds);
 
