@@ -8,6 +8,7 @@ var sections = new Dictionary<string, Func<BenchContext, int>>(StringComparer.Or
     ["engine"] = EngineSection.Run,
     ["engine-diff"] = EngineDiffSection.Run,
     ["scale"] = ScaleSection.Run,
+    ["cpu"] = CpuSection.Run,
     ["distributed"] = DistributedSection.Run,
     ["distributed-scale"] = DistributedScaleSection.Run,
 };

@@ -73,13 +73,45 @@ public sealed class AdaptiveConcurrencyLimiter
         }
     }
 
+    /// <summary>
+    /// What a burst of throttling multiplies the limit by (rounded down, never below the minimum): 0.5 by default, as
+    /// TCP's Reno halves; CUBIC and the AWS SDKs' adaptive mode keep 0.7 of the rate. Must be in (0, 1).
+    /// </summary>
+    public double DecreaseFactor
+    {
+        get => _decreaseFactor;
+        init => _decreaseFactor = value is > 0 and < 1 ? value : throw new ArgumentOutOfRangeException(nameof(DecreaseFactor), value, "The decrease factor must be between 0 and 1.");
+    }
+
+    private readonly double _decreaseFactor = 0.5;
+
+    /// <summary>
+    /// Once throttling has been seen, how many rounds of <c>limit</c> successes each added slot takes (1 by default: one
+    /// per round, as before any throttling). Slower probing near a cap that was met means fewer overshoots, so fewer
+    /// refused requests, at the price of a slower climb back.
+    /// </summary>
+    public int RoundsPerIncreaseAfterThrottle
+    {
+        get => _roundsPerIncrease;
+        init => _roundsPerIncrease = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(RoundsPerIncreaseAfterThrottle), value, "At least one round per increase.");
+    }
+
+    private readonly int _roundsPerIncrease = 1;
+
+    /// <summary>
+    /// Until the first throttling, every success adds one (the limit doubles each round, as TCP's slow start), so a
+    /// run that starts low reaches a cap in a few round trips instead of starting far above it and being cut down
+    /// several times by the refusals of its first burst. Off by default: the limit then grows by one a round.
+    /// </summary>
+    public bool SlowStart { get; init; }
+
     /// <summary>Throttling signals this close together count as one burst.</summary>
     public TimeSpan SignalWindow { get; init; } = TimeSpan.FromMilliseconds(250);
 
     private (int Old, int New) Decrease()
     {
         var old = _limit;
-        var lowered = Math.Max(Minimum, _limit / 2);
+        var lowered = Math.Max(Minimum, (int)(_limit * DecreaseFactor));
         _limit = lowered;
         _successes = 0;
         _epoch++;
@@ -137,7 +169,14 @@ public sealed class AdaptiveConcurrencyLimiter
             _inFlight--;
             if (outcome == Outcome.Success)
             {
-                if (++_successes >= _limit && _limit < Maximum)
+                if (SlowStart && Decreases == 0 && _limit < Maximum)
+                {
+                    changed = (_limit, _limit + 1);
+                    _limit++;
+                    // The start is not a lowering: Lowest reports what throttling did.
+                    Lowest = _limit;
+                }
+                else if (++_successes >= _limit * (Decreases > 0 ? RoundsPerIncreaseAfterThrottle : 1) && _limit < Maximum)
                 {
                     changed = (_limit, _limit + 1);
                     _limit++;

@@ -172,7 +172,12 @@ public sealed class BackupRunner
         }
 
         var parallelism = run.Parallelism ?? plan.Options?.Parallelism ?? _options.MaxParallelism;
-        var limiter = new AdaptiveConcurrencyLimiter(parallelism, Math.Min(_options.MinParallelism, parallelism), timeProvider: _time);
+        var limiter = new AdaptiveConcurrencyLimiter(parallelism, Math.Min(_options.MinParallelism, parallelism), _options.InitialParallelism, _time)
+        {
+            SlowStart = true,
+            DecreaseFactor = _options.ConcurrencyDecreaseFactor,
+            RoundsPerIncreaseAfterThrottle = _options.ConcurrencyRecoveryRounds,
+        };
         var progress = run.Progress ?? new BackupProgress();
         progress.SetConcurrency(limiter.Limit);
         limiter.LimitChanged += (old, @new) =>

@@ -28,6 +28,30 @@ public sealed class BackupRunnerOptions : IValidatableObject
     [Range(1, 1024)]
     public int MinParallelism { get; set; } = 1;
 
+    /// <summary>
+    /// Copies in flight when a run starts; until the first throttling each finished copy adds one (slow start, doubling
+    /// every round trip) up to the maximum. Starting at the maximum put a run far above a cap it then met with a burst
+    /// of refusals.
+    /// </summary>
+    [Range(1, 1024)]
+    public int InitialParallelism { get; set; } = 8;
+
+    /// <summary>
+    /// What a burst of throttling multiplies the live limit by. 0.75 rather than Reno's halving: at a modelled account
+    /// cap (<c>bench/run scale</c>, README "Performance and reliability"), halving spent a quarter of every cycle well
+    /// under the cap; 0.75 with <see cref="ConcurrencyRecoveryRounds"/> of 2 stays nearer the cap and, probing more
+    /// slowly, overshoots it less often, so fewer requests are refused.
+    /// </summary>
+    [Range(0.1, 0.95)]
+    public double ConcurrencyDecreaseFactor { get; set; } = 0.75;
+
+    /// <summary>
+    /// Once throttled, how many rounds of <c>limit</c> successful copies each added slot takes (before any throttling:
+    /// one). Slower probing near a cap that was met overshoots it less often.
+    /// </summary>
+    [Range(1, 16)]
+    public int ConcurrencyRecoveryRounds { get; set; } = 2;
+
     /// <summary>How often an object throttled to the end of the client's own retries is tried again, at the lowered concurrency.</summary>
     [Range(0, 20)]
     public int ThrottleRetries { get; set; } = 3;
