@@ -121,7 +121,7 @@ public sealed class CliHostileInputTests(LocalOssWorld oss) : IClassFixture<Loca
             7 => ["copy", "--region", "cn-hangzhou", "--endpoint", endpoint, "--bucket", "dst-bucket", "--key", "k"],
             8 => ["copy", "--region", "cn-hangzhou", "--endpoint", endpoint, "--bucket", "dst-bucket", "--key", "k", "--source-bucket", "src-bucket", "--source-key", "s", "--verify", "md5" + word],
             9 => ["worker", "--parallel", "2"],
-            10 => [.. backup, "--distributed", "--dry-run"],
+            10 => [.. backup, "--distributed", "--workers", (number <= 0 ? number : 256 + number).ToString(System.Globalization.CultureInfo.InvariantCulture)],
             _ => ["no-such-command-" + word],
         };
     });

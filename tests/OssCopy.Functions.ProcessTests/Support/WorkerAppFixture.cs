@@ -99,6 +99,8 @@ public sealed class WorkerAppFixture : IAsyncLifetime
     {
         ["AzureWebJobsStorage"] = storageConnection,
         ["BackupSchedule"] = "0 */5 * * * *",
+        // Batches of 50, so the 150-object run takes several copy-batch invocations.
+        ["OssCopy:AzureStorage:MaxItemsPerBatch"] = "50",
         [$"OssCopy:Backups:Plans:{BackupPlan}:Json"] = System.Text.Json.JsonSerializer.Serialize(new
         {
             source = new { bucket = SourceBucket, prefix = BackupSourcePrefix },
