@@ -57,7 +57,7 @@ param ossAccessKeySecret string = ''
 @description('NCRONTAB (six fields, UTC) of the backup timer: the default is 02:00 every day.')
 param backupSchedule string = '0 0 2 * * *'
 
-@description('Backup plans, in the shape of a plan file (README "osscopy backup") without "oss"; they become Backup:Plans:N:* settings.')
+@description('Backup plans, in the shape of a plan file (README "osscopy backup") without "oss", plus an optional schedule; each becomes OssCopy:Backups:Plans:{name}:Json (and :Schedule).')
 param backupPlans backupPlan[] = []
 
 // ---- Names (the defaults are the app's own: src/OssCopy.AzureStorage/AzureStorageOptions.cs) -------------
@@ -110,38 +110,30 @@ type backupPlan = {
   exclude: string[]?
   options: planOptions?
   tagRules: tagRule[]?
+  @description('The plan\'s own NCRONTAB (six fields, UTC); without it the plan runs on every BackupSchedule tick.')
+  schedule: string?
 }
 
-// Each set value of an object as {prefix}__{key}; unset (null) values are left out.
-func scalarSettings(prefix string, values object) object =>
-  toObject(filter(items(values), kv => kv.value != null), kv => '${prefix}__${kv.key}', kv => string(kv.value))
+// Each plan becomes OssCopy__Backups__Plans__{name}__Json (the plan file's JSON, which the app reads with the CLI's plan
+// loader) and, when it has one, __Schedule (its own NCRONTAB; without one it runs on every BackupSchedule tick).
+func planJson(plan backupPlan) string =>
+  string({
+    name: plan.name
+    source: plan.source
+    destination: plan.destination
+    include: plan.?include ?? []
+    exclude: plan.?exclude ?? []
+    options: plan.?options ?? {}
+    tagRules: plan.?tagRules ?? []
+  })
 
-func listSettings(prefix string, values array) object =>
-  toObject(range(0, length(values)), j => '${prefix}__${j}', j => string(values[j]))
-
-func objectListSettings(prefix string, values array) object =>
-  reduce(range(0, length(values)), {}, (settings, j) => union(settings, scalarSettings('${prefix}__${j}', values[j])))
-
-func planSettings(prefix string, plan backupPlan) object =>
+func planSettings(plan backupPlan) object =>
   union(
-    {
-      '${prefix}__Name': plan.name
-      '${prefix}__Source__Bucket': plan.source.bucket
-      '${prefix}__Source__Prefix': plan.source.?prefix ?? ''
-      '${prefix}__Destination__Bucket': plan.destination.bucket
-      '${prefix}__Destination__Prefix': plan.destination.?prefix ?? ''
-    },
-    listSettings('${prefix}__Include', plan.?include ?? []),
-    listSettings('${prefix}__Exclude', plan.?exclude ?? []),
-    scalarSettings('${prefix}__Options', plan.?options ?? {}),
-    objectListSettings('${prefix}__TagRules', plan.?tagRules ?? [])
+    { 'OssCopy__Backups__Plans__${plan.name}__Json': planJson(plan) },
+    empty(plan.?schedule ?? '') ? {} : { 'OssCopy__Backups__Plans__${plan.name}__Schedule': plan.?schedule ?? '' }
   )
 
-var allPlanSettings = reduce(
-  range(0, length(backupPlans)),
-  {},
-  (settings, i) => union(settings, planSettings('Backup__Plans__${i}', backupPlans[i]))
-)
+var allPlanSettings = reduce(backupPlans, {}, (settings, plan) => union(settings, planSettings(plan)))
 
 // ---- Resources ---------------------------------------------------------------------------------------------
 
@@ -180,8 +172,9 @@ module storage 'modules/storage.bicep' = {
     identityName: identityName
     identityPrincipalId: identity.outputs.principalId
     deploymentContainerName: deploymentContainerName
-    queueNames: [listQueueName, copyQueueName]
-    tableNames: [runsTableName, outcomesTableName]
+    // The webhook's and events' queued copies, and their tables, have fixed names (src/OssCopy.Functions/Copy/AsyncCopyStorage.cs, AsyncCopyNames).
+    queueNames: [listQueueName, copyQueueName, 'osscopy-copy-requests']
+    tableNames: [runsTableName, outcomesTableName, 'osscopycopies', 'osscopyidempotency', 'osscopyevents']
     containerNames: [reportsContainerName, stateContainerName]
   }
 }

@@ -1,3 +1,4 @@
+using OssCopy.Functions.Copy;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -65,8 +66,10 @@ public sealed partial class InfrastructureTests
         Assert.Equal(options.Connection, DeployedSettings.For("oidc")["OssCopy__AzureStorage__Connection"]);
 
         var storage = main.Resources.Single(r => r.Name == "storage").Resource["properties"]!["parameters"]!;
-        Assert.Equal(["[parameters('listQueueName')]", "[parameters('copyQueueName')]"], Strings(storage["queueNames"]!["value"]!));
-        Assert.Equal(["[parameters('runsTableName')]", "[parameters('outcomesTableName')]"], Strings(storage["tableNames"]!["value"]!));
+        Assert.Equal(["[parameters('listQueueName')]", "[parameters('copyQueueName')]", AsyncCopyNames.Queue], Strings(storage["queueNames"]!["value"]!));
+        Assert.Equal(
+            ["[parameters('runsTableName')]", "[parameters('outcomesTableName')]", AsyncCopyNames.CopiesTable, AsyncCopyNames.IdempotencyTable, AsyncCopyNames.EventsTable],
+            Strings(storage["tableNames"]!["value"]!));
         Assert.Equal(["[parameters('reportsContainerName')]", "[parameters('stateContainerName')]"], Strings(storage["containerNames"]!["value"]!));
 
         // The poison queues the Functions runtime writes to are the app's names too ({queue}-poison).
@@ -106,7 +109,7 @@ public sealed partial class InfrastructureTests
     public void The_plan_parameter_has_the_shape_the_app_binds_plans_from()
     {
         var definitions = CompiledTemplate.Main.Root["definitions"]!.AsObject();
-        AssertSameProperties(definitions, "backupPlan", typeof(BackupPlan), except: [nameof(BackupPlan.Oss)]);
+        AssertSameProperties(definitions, "backupPlan", typeof(BackupPlan), except: [nameof(BackupPlan.Oss)], extra: ["schedule"]);
         AssertSameProperties(definitions, "bucketLocation", typeof(BucketLocation));
         AssertSameProperties(definitions, "planOptions", typeof(BackupCopyOptions));
         AssertSameProperties(definitions, "tagRule", typeof(TagRule));
@@ -115,31 +118,16 @@ public sealed partial class InfrastructureTests
     }
 
     [Fact]
-    public void Plan_settings_as_the_template_writes_them_bind_to_a_valid_plan()
+    public void Plan_settings_as_the_template_writes_them_load_as_a_valid_plan_with_the_apps_plan_loader()
     {
-        // main.bicep's planSettings: Backup__Plans__{i}__{Property}, lists as __{j}, options and tag rules with the
-        // parameter's own (camelCase) keys and ARM's string() of each value: booleans are "True"/"False".
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["Backup__Plans__0__Name"] = "nightly-photos",
-            ["Backup__Plans__0__Source__Bucket"] = "photos-src",
-            ["Backup__Plans__0__Source__Prefix"] = "camera/",
-            ["Backup__Plans__0__Destination__Bucket"] = "photos-backup",
-            ["Backup__Plans__0__Destination__Prefix"] = "camera-backup/",
-            ["Backup__Plans__0__Include__0"] = "**/*.jpg",
-            ["Backup__Plans__0__Exclude__0"] = "**/tmp/**",
-            ["Backup__Plans__0__Options__storageClass"] = "IA",
-            ["Backup__Plans__0__Options__forbidOverwrite"] = "True",
-            ["Backup__Plans__0__Options__verification"] = "Full",
-            ["Backup__Plans__0__Options__parallelism"] = "16",
-            ["Backup__Plans__0__TagRules__0__prefix"] = "raw/",
-            ["Backup__Plans__0__TagRules__0__action"] = "Replace",
-            ["Backup__Plans__0__TagRules__0__tagging"] = "Backup={plan}&Date={date}",
-        };
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(TemplateExpression.AsConfiguration(settings)).Build();
+        // main.bicep's planJson: ARM's string() of the plan object with the parameter's own (camelCase) keys, under
+        // OssCopy__Backups__Plans__{name}__Json, which the app reads with the CLI's plan loader.
+        var json = """
+            {"name":"nightly-photos","source":{"bucket":"photos-src","prefix":"camera/"},"destination":{"bucket":"photos-backup","prefix":"camera-backup/"},"include":["**/*.jpg"],"exclude":["**/tmp/**"],"options":{"storageClass":"IA","forbidOverwrite":true,"verification":"Full","parallelism":16},"tagRules":[{"prefix":"raw/","action":"Replace","tagging":"Backup={plan}&Date={date}"}]}
+            """;
 
-        var plan = Assert.Single(BackupPlanLoader.FromConfiguration(configuration.GetSection("Backup:Plans")));
+        var plan = BackupPlanLoader.Parse(json);
+        Assert.Empty(BackupPlanLoader.Validate(plan));
         Assert.Equal("nightly-photos", plan.Name);
         Assert.Equal("camera-backup/", plan.Destination.Prefix);
         Assert.True(plan.Options.ForbidOverwrite);
@@ -148,14 +136,11 @@ public sealed partial class InfrastructureTests
         Assert.Equal(TagAction.Replace, Assert.Single(plan.TagRules).Action);
         Assert.Equal(["**/*.jpg"], plan.Include);
 
-        // and the template writes exactly those key shapes.
+        // and the template writes exactly those settings, named as the app's OssCopy:Backups section binds them.
         var functions = CompiledTemplate.Main.Root["functions"]!.ToString();
-        foreach (var shape in new[] { "{0}__Name", "{0}__Source__Bucket", "{0}__Destination__Prefix", "{0}__Include", "{0}__Options", "{0}__TagRules", "{0}__{1}" })
-        {
-            Assert.Contains(shape, functions, StringComparison.Ordinal);
-        }
-
-        Assert.Contains("Backup__Plans__{0}", CompiledTemplate.Main.Variables["allPlanSettings"]!.ToString(), StringComparison.Ordinal);
+        Assert.Contains("OssCopy__Backups__Plans__{0}__Json", functions, StringComparison.Ordinal);
+        Assert.Contains("OssCopy__Backups__Plans__{0}__Schedule", functions, StringComparison.Ordinal);
+        Assert.Equal("OssCopy:Backups", OssCopy.Functions.Backups.BackupOptions.SectionName);
     }
 
     [Fact]
@@ -215,9 +200,9 @@ public sealed partial class InfrastructureTests
         Assert.Equal(CompiledTemplate.Main.DefaultValue("maximumInstanceCount"), parameters["maximumInstanceCount"]!["value"]!.ToString());
     }
 
-    private static void AssertSameProperties(JsonObject definitions, string bicepType, Type appType, string[]? except = null)
+    private static void AssertSameProperties(JsonObject definitions, string bicepType, Type appType, string[]? except = null, string[]? extra = null)
     {
-        var bicep = definitions[bicepType]!["properties"]!.AsObject().Select(p => p.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var bicep = definitions[bicepType]!["properties"]!.AsObject().Select(p => p.Key).Except(extra ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var app = appType.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).Select(p => p.Name)
             .Except(except ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase);
         Assert.True(bicep.SetEquals(app), $"Bicep type {bicepType} has [{string.Join(", ", bicep.Order())}], {appType.Name} binds [{string.Join(", ", app.Order())}].");
