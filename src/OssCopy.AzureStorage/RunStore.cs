@@ -98,9 +98,19 @@ public sealed partial class RunStore
 
     public async Task<RunRecord?> GetAsync(string plan, string runId, CancellationToken cancellationToken)
     {
+        // A plan or run id no row key can hold names no run we made: a hostile or corrupt message finds nothing (and is
+        // dropped by its handler) instead of failing on every delivery.
+        if (string.IsNullOrEmpty(plan) || string.IsNullOrEmpty(runId) || runId.Any(IsForbiddenInRowKey))
+        {
+            return null;
+        }
+
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKeys.ForText(plan), RunRowPrefix + runId, cancellationToken: cancellationToken);
         return row.HasValue ? FromEntity(row.Value!) : null;
     }
+
+    // The table service refuses these in a PartitionKey or RowKey.
+    private static bool IsForbiddenInRowKey(char c) => c is '/' or '\\' or '#' or '?' || char.IsControl(c);
 
     /// <summary>The plan's running run, or null.</summary>
     public async Task<RunRecord?> GetActiveAsync(string plan, CancellationToken cancellationToken)
