@@ -52,9 +52,11 @@ public sealed partial class CliApp(CliEnvironment env)
         {
             return await parse.InvokeAsync(invocation, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or OssException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or OssException or InvalidOperationException
+                                   or Azure.RequestFailedException or AggregateException { InnerException: Azure.RequestFailedException })
         {
-            // A disk that will not take the report, an endpoint that cannot be reached: say what, not a stack trace.
+            // A disk that will not take the report, an endpoint or a storage account (--distributed) that cannot be
+            // reached (the Azure SDK's retries end in an AggregateException of its attempts): say what, not a stack trace.
             await _env.Error.WriteLineAsync($"osscopy: {ex.Message}");
             return SomeFailed;
         }

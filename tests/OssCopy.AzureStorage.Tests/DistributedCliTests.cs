@@ -132,6 +132,30 @@ public sealed class DistributedCliTests(AzuriteFixture azurite, LocalOssServerFi
         Assert.Contains("--storage", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Backup_distributed_against_storage_that_cannot_be_reached_exits_1_with_a_message_not_a_stack_trace()
+    {
+        // Azurite's well-known account on a port nothing listens on.
+        const string unreachable = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+            "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+        var planPath = Path.Combine(Path.GetTempPath(), $"plan-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(planPath, $$$"""{"name":"p","source":{"bucket":"src-bucket"},"destination":{"bucket":"dst-bucket"},"oss":{"region":"cn-hangzhou","endpoint":"{{{oss.Server.BaseAddress}}}","usePathStyle":true}}""");
+        try
+        {
+            var (code, _, error) = await RunAsync("backup", "--plan", planPath, "--distributed", "--storage", unreachable);
+
+            Assert.Equal(1, code);
+            Assert.StartsWith("osscopy: ", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(planPath);
+        }
+    }
+
     private static async Task<(int Code, string Out, string Error)> RunWithoutStorageAsync()
     {
         using var output = new StringWriter();
