@@ -64,6 +64,7 @@ public static class FunctionsServiceCollectionExtensions
         // Queued copies (202 webhook copies, OSS event copies) and durable Idempotency-Keys and event dedupe, in the
         // storage account of AzureWebJobsStorage (Copy/AsyncCopyServiceCollectionExtensions.cs).
         services.AddOssCopyAzureStorage(configuration);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AzureStorageOptions>, StorageConnectionValidator>());
         services.AddOssCopyAsyncCopies(configuration);
 
         services.TryAddSingleton<EventRouter>();

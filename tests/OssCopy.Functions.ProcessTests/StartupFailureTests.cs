@@ -8,10 +8,18 @@ public sealed class StartupFailureTests
 {
     private static readonly Uri NoOss = new("http://127.0.0.1:9/");
 
+    /// <summary>The worker's settings with a storage connection that is well-formed (no request is made at start).</summary>
+    private static Dictionary<string, string?> Settings()
+    {
+        var settings = WorkerAppFixture.Settings(NoOss);
+        settings["AzureWebJobsStorage"] = "UseDevelopmentStorage=true";
+        return settings;
+    }
+
     /// <summary>Runs the worker under the test host with <paramref name="change"/> applied and returns its output once it has exited.</summary>
     private static async Task<string> FailedStartAsync(Action<Dictionary<string, string?>> change)
     {
-        var settings = WorkerAppFixture.Settings(NoOss);
+        var settings = Settings();
         change(settings);
         await using var host = await FunctionsTestHost.StartAsync(Repository.FunctionsOutput, settings);
 
@@ -28,6 +36,14 @@ public sealed class StartupFailureTests
         var output = await FailedStartAsync(s => s.Remove("Oss:Region"));
 
         Assert.Contains("Oss:Region", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_storage_connection_stops_the_worker_naming_AzureWebJobsStorage()
+    {
+        var output = await FailedStartAsync(s => s.Remove("AzureWebJobsStorage"));
+
+        Assert.Contains("'AzureWebJobsStorage'", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -50,7 +66,7 @@ public sealed class StartupFailureTests
     [Fact]
     public async Task The_worker_is_stopped_by_its_pid_when_the_host_ends()
     {
-        var host = await FunctionsTestHost.StartAsync(Repository.FunctionsOutput, WorkerAppFixture.Settings(NoOss));
+        var host = await FunctionsTestHost.StartAsync(Repository.FunctionsOutput, Settings());
         int processId;
         try
         {

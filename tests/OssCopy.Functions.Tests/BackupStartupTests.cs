@@ -17,6 +17,7 @@ public sealed class BackupStartupTests
         ["Oss:UsePathStyle"] = "true",
         ["OssCopy:Backups:Plans:nightly:Json"] = GoodPlan,
         ["OssCopy:Backups:Plans:nightly:Schedule"] = "0 0 2 * * *",
+        ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
     };
 
     private static string StartupFailure(Dictionary<string, string?> settings)
@@ -56,7 +57,7 @@ public sealed class BackupStartupTests
     {
         using var sample = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "local.settings.sample.json")));
         var settings = sample.RootElement.GetProperty("Values").EnumerateObject()
-            .Where(p => p.Name.StartsWith("Oss:", StringComparison.Ordinal) || p.Name.StartsWith("OssCopy:", StringComparison.Ordinal))
+            .Where(p => p.Name.StartsWith("Oss:", StringComparison.Ordinal) || p.Name.StartsWith("OssCopy:", StringComparison.Ordinal) || p.Name == "AzureWebJobsStorage")
             .ToDictionary(p => p.Name, p => p.Value.GetString());
         using var host = FunctionsAppFixture.BuildHost(settings);
 

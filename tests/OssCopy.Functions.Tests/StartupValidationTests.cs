@@ -16,6 +16,7 @@ public sealed class StartupValidationTests
         ["Oss:UsePathStyle"] = "true",
         ["Events:Routes:0:SourceBucket"] = "src-bucket",
         ["Events:Routes:0:DestinationBucket"] = "dst-bucket",
+        ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
     };
 
     private static string StartupFailure(Dictionary<string, string?> settings)
@@ -41,6 +42,27 @@ public sealed class StartupValidationTests
         settings.Remove("Oss:Region");
 
         Assert.Contains("Oss:Region", StartupFailure(settings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_storage_connection_names_AzureWebJobsStorage()
+    {
+        var settings = Valid();
+        settings.Remove("AzureWebJobsStorage");
+
+        Assert.Contains("'AzureWebJobsStorage'", StartupFailure(settings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_malformed_storage_connection_string_names_the_setting_and_never_quotes_it()
+    {
+        var settings = Valid();
+        settings["AzureWebJobsStorage"] = "AccountName=x;AccountKey=c2VjcmV0LWtleS1tdXN0LW5vdC1wcmludA==;NotAKey";
+
+        var message = StartupFailure(settings);
+
+        Assert.Contains("'AzureWebJobsStorage'", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("c2VjcmV0LWtleS1tdXN0LW5vdC1wcmludA", message, StringComparison.Ordinal);
     }
 
     [Fact]

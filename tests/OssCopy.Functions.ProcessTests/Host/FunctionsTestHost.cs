@@ -84,6 +84,30 @@ public sealed class FunctionsTestHost : IAsyncDisposable
                 StreamingMessage.ContentOneofCase.FunctionLoadResponse, timeout.Token, m => m.FunctionLoadResponse.FunctionId == function.FunctionId);
             EnsureSuccess(loaded.FunctionLoadResponse.Result, $"FunctionLoadRequest {function.Name}");
         }
+
+        if (Capabilities.ContainsKey(HttpUriCapability))
+        {
+            await WhileRunningAsync(WaitForHttpServerAsync(HttpUri, timeout.Token), "the worker's HTTP server to listen");
+        }
+    }
+
+    // The worker announces its HTTP URI in WorkerInitResponse, possibly before Kestrel listens on it (seen in CI as a
+    // refused first request): the test host is ready to forward HTTP only once the port accepts connections.
+    private static async Task<bool> WaitForHttpServerAsync(Uri uri, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(uri.Host, uri.Port, cancellationToken);
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+        }
     }
 
     public RpcFunctionMetadata Function(string name) => _functions.SingleOrDefault(f => f.Name == name)
