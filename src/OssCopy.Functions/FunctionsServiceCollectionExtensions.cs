@@ -25,6 +25,8 @@ public static class FunctionsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ConfigureFunctionsWebApplication();
+        // OssCopy:KeyVaultUri: the OSS key from a vault the app reads itself (on Azure, Key Vault references do this).
+        builder.Configuration.AddOssKeyVaultCredentials(builder.Configuration);
         builder.UseMiddleware<ErrorMappingMiddleware>();
         builder.Services.AddOssCopyFunctions(builder.Configuration);
         return builder;
