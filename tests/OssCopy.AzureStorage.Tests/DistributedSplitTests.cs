@@ -53,7 +53,11 @@ public sealed class DistributedSplitTests(AzuriteFixture azurite, LocalOssServer
         var distributed = await driver.ReportAsync(plan.Name, run.RunId);
         Assert.Equal(distributed.Objects.Select(o => o.Key).Order(Utf8Ordinal.Instance), distributed.Objects.Select(o => o.Key));
         Assert.Equal(distributed.Objects.Count, distributed.Objects.Select(o => o.Key).Distinct().Count());
-        Assert.Equal((1000L, 100L, 900L), (run.Totals.Listed, run.Totals.Excluded, run.Totals.Copied));
+        // Seen once in CI on a loaded machine: 898 copied. Say where the other two went if it happens again.
+        var notCopied = distributed.Objects.Where(o => o.Action is not ReportAction.Copied)
+            .Select(o => $"{o.Key}: {o.Action} {o.ErrorCode} {o.ErrorMessage}");
+        Assert.True((1000L, 100L, 900L) == (run.Totals.Listed, run.Totals.Excluded, run.Totals.Copied),
+            $"totals {run.Totals}; report objects {distributed.Objects.Count}; not copied: {string.Join("; ", notCopied)}");
         Assert.True(run.Totals.ExtraInDestination >= 1);
 
         var inProcessPlan = BackupPlanLoader.Parse(RunSpec.PlanToJson(plan));
