@@ -1,3 +1,4 @@
+using OssCopy.AzureStorage.Tests;
 using LocalOss;
 using LocalOss.Notifications;
 using Microsoft.Extensions.Hosting;
@@ -24,7 +25,7 @@ public abstract class NotifyEndToEndFixture(LocalOssNotifyFormat format) : IAsyn
 
     public CapturingLoggerProvider Logs { get; } = new();
 
-    public AzuriteServer Azurite { get; private set; } = null!;
+    public AzuriteFixture Azurite { get; } = new();
 
     /// <summary>Runs the copies the events queued through the app's queue function, as the host would.</summary>
     public Task<int> DrainAsync() => new CopyQueueDriver(Azurite.ConnectionString).DrainAsync(App);
@@ -33,7 +34,7 @@ public abstract class NotifyEndToEndFixture(LocalOssNotifyFormat format) : IAsyn
 
     public async Task InitializeAsync()
     {
-        Azurite = await AzuriteServer.StartAsync();
+        await Azurite.InitializeAsync();
         Forwarder = await FunctionForwarder.StartAsync();
         var options = new LocalOssOptions { Port = 0, DataDirectory = null, RestoreDelay = TimeSpan.Zero };
         options.Accounts.Add(new LocalOssAccount { AccessKeyId = FunctionsAppFixture.AccessKeyId, AccessKeySecret = FunctionsAppFixture.AccessKeySecret });

@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using System.Net;
+using OssCopy.AzureStorage.Tests;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using LocalOss;
@@ -27,8 +24,7 @@ public sealed class AsyncCopyWorkerFixture : IAsyncLifetime
 
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private readonly StringBuilder _azuriteOutput = new();
-    private Process? _azurite;
+    private readonly AzuriteFixture _azurite = new();
     private FunctionsTestHost? _host;
 
     public LocalOssServer Oss { get; private set; } = null!;
@@ -45,7 +41,8 @@ public sealed class AsyncCopyWorkerFixture : IAsyncLifetime
     {
         try
         {
-            var connection = await StartAzuriteAsync();
+            await _azurite.InitializeAsync();
+            var connection = _azurite.ConnectionString;
             CopyRequests = new QueueClient(connection, Queue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
             var options = new LocalOssOptions { Port = 0, DataDirectory = null, RestoreDelay = TimeSpan.Zero };
             options.Accounts.Add(new LocalOssAccount { AccessKeyId = WorkerAppFixture.AccessKeyId, AccessKeySecret = WorkerAppFixture.AccessKeySecret });
@@ -87,19 +84,7 @@ public sealed class AsyncCopyWorkerFixture : IAsyncLifetime
             await Oss.DisposeAsync();
         }
 
-        if (_azurite is not null)
-        {
-            using (_azurite)
-            {
-                if (!_azurite.HasExited)
-                {
-                    _azurite.Kill(entireProcessTree: false);
-                    await _azurite.WaitForExitAsync();
-                }
-            }
-
-            _azurite = null;
-        }
+        await _azurite.DisposeAsync();
     }
 
     /// <summary>
@@ -163,86 +148,5 @@ public sealed class AsyncCopyWorkerFixture : IAsyncLifetime
         var invocationResponse = await answered.WaitAsync(TimeSpan.FromSeconds(30));
         var json = body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
         return ((int)response.StatusCode, json, response.Headers, invocationResponse);
-    }
-
-    private async Task<string> StartAzuriteAsync()
-    {
-        var folder = Path.Combine(Repository.Root, "tests", "azurite");
-        var script = Path.Combine(folder, "node_modules", "azurite", "dist", "src", "azurite.js");
-        if (!File.Exists(script))
-        {
-            throw new InvalidOperationException($"Azurite is not installed: run `npm ci` in {folder} (scripts/test does), then run the tests again.");
-        }
-
-        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
-        foreach (var argument in new[]
-        {
-            script, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableProductStyleUrl",
-            "--blobHost", "127.0.0.1", "--blobPort", Invariant(blob), "--queueHost", "127.0.0.1", "--queuePort", Invariant(queue),
-            "--tableHost", "127.0.0.1", "--tablePort", Invariant(table),
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _azurite = Process.Start(start) ?? throw new InvalidOperationException("node did not start (is Node 20 on PATH?).");
-        _azurite.OutputDataReceived += (_, e) => Append(e.Data);
-        _azurite.ErrorDataReceived += (_, e) => Append(e.Data);
-        _azurite.BeginOutputReadLine();
-        _azurite.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await AnswersAsync(blob) || !await AnswersAsync(queue) || !await AnswersAsync(table))
-        {
-            if (_azurite.HasExited || DateTime.UtcNow > deadline)
-            {
-                string output;
-                lock (_azuriteOutput)
-                {
-                    output = _azuriteOutput.ToString();
-                }
-
-                throw new InvalidOperationException($"Azurite (pid {_azurite.Id}) did not start. Its output:\n{output}");
-            }
-
-            await Task.Delay(200);
-        }
-
-        return "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AccountKey + ";" +
-            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_azuriteOutput)
-            {
-                _azuriteOutput.AppendLine(line);
-            }
-        }
-    }
-
-    private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private static async Task<bool> AnswersAsync(int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,3 +1,4 @@
+using OssCopy.AzureStorage.Tests;
 using LocalOss;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -40,7 +41,7 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
 
     public TestMns Mns { get; } = new();
 
-    public AzuriteServer Azurite { get; private set; } = null!;
+    public AzuriteFixture Azurite { get; } = new();
 
     /// <summary>Plays the host's listener of the copy-requests queue (drain it after a request that queues a copy).</summary>
     public CopyQueueDriver Queue { get; private set; } = null!;
@@ -51,7 +52,7 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Azurite = await AzuriteServer.StartAsync();
+        await Azurite.InitializeAsync();
         Queue = new CopyQueueDriver(Azurite.ConnectionString);
         var options = new LocalOssOptions { Port = 0, DataDirectory = null, RestoreDelay = TimeSpan.Zero };
         options.Accounts.Add(new LocalOssAccount { AccessKeyId = AccessKeyId, AccessKeySecret = AccessKeySecret });
