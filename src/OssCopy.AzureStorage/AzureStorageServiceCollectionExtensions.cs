@@ -36,6 +36,7 @@ public static class AzureStorageServiceCollectionExtensions
 
         // The distributed run over them; its handlers need the engine (AddOssCopy) registered too.
         services.TryAddSingleton(sp => new RunSpecStore(sp.GetRequiredService<AzureStorageClients>(), Options(sp)));
+        services.TryAddSingleton(sp => new ListStepResults(sp.GetRequiredService<AzureStorageClients>(), Options(sp)));
         services.TryAddSingleton<RunContexts>();
         services.TryAddSingleton<RunFinalizer>();
         services.TryAddSingleton<ListStepHandler>();

@@ -8,7 +8,8 @@ namespace OssCopy.AzureStorage.DistributedBackupRun;
 
 /// <summary>
 /// Handles one list step: diffs ONE listing window (<see cref="ListingWindowDiff"/>: a page after the step's cursor,
-/// or a range the previous run recorded in sync), records its unchanged objects as outcomes, packs its work into
+/// or a range the previous run recorded in sync; every delivery of a step goes on with the diff its first delivery
+/// kept, <see cref="ListStepResults"/>), records its unchanged objects as outcomes, packs its work into
 /// copy batches whose ids derive from the step (a redelivered step re-sends the same ids), sends them, then moves
 /// the range's listing position, adds the window's totals and records its sync ranges in one transaction, and sends
 /// the next step (or, for the last window, checks whether the run can be finalized). A step whose cursor is behind
@@ -20,6 +21,7 @@ public sealed partial class ListStepHandler
     private readonly OutcomeStore _outcomes;
     private readonly RunContexts _contexts;
     private readonly ListingWindowDiff _diff;
+    private readonly ListStepResults _results;
     private readonly QueueTransport _listQueue;
     private readonly QueueTransport _copyQueue;
     private readonly RunFinalizer _finalizer;
@@ -31,6 +33,7 @@ public sealed partial class ListStepHandler
         OutcomeStore outcomes,
         RunContexts contexts,
         ListingWindowDiff diff,
+        ListStepResults results,
         [FromKeyedServices(StorageQueues.List)] QueueTransport listQueue,
         [FromKeyedServices(StorageQueues.Copy)] QueueTransport copyQueue,
         RunFinalizer finalizer,
@@ -42,6 +45,7 @@ public sealed partial class ListStepHandler
         _outcomes = outcomes ?? throw new ArgumentNullException(nameof(outcomes));
         _contexts = contexts ?? throw new ArgumentNullException(nameof(contexts));
         _diff = diff ?? throw new ArgumentNullException(nameof(diff));
+        _results = results ?? throw new ArgumentNullException(nameof(results));
         _listQueue = listQueue ?? throw new ArgumentNullException(nameof(listQueue));
         _copyQueue = copyQueue ?? throw new ArgumentNullException(nameof(copyQueue));
         _finalizer = finalizer ?? throw new ArgumentNullException(nameof(finalizer));
@@ -81,7 +85,11 @@ public sealed partial class ListStepHandler
         var requests = new OssRequestCounter();
         using var counting = requests.Attach();
         var window = Window(context.Spec, step.After, position.Last);
-        var result = await _diff.DiffAsync(context.Context, window, cancellationToken);
+        var stepId = StepId(step);
+        // Every delivery of a step sends what its first diff found (see ListStepResults); a redelivery reads it first
+        // and lists nothing, two deliveries at once both list and the first to keep its result decides.
+        var result = (dequeueCount > 1 ? await _results.FindAsync(step.Plan, step.RunId, stepId, cancellationToken) : null)
+            ?? await _results.KeepFirstAsync(step.Plan, step.RunId, stepId, await _diff.DiffAsync(context.Context, window, cancellationToken), cancellationToken);
 
         if (result.Unchanged.Count > 0)
         {
@@ -91,7 +99,7 @@ public sealed partial class ListStepHandler
         // The step's identity names its batches: the range and the cursor it started from.
         var builder = new CopyBatchBuilder<CopyWorkItem>(step.Plan, step.RunId, _options.MaxEncodedMessageBytes, _options.MaxItemsPerBatch)
         {
-            BatchIdPrefix = StepId(step),
+            BatchIdPrefix = stepId,
         };
         var batches = builder.Pack(result.Work).ToList();
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
@@ -106,6 +114,8 @@ public sealed partial class ListStepHandler
             Log.StepRaced(_logger, step.Plan, step.RunId, step.RangeId);
             return;
         }
+
+        await _results.ForgetAsync(step.Plan, step.RunId, stepId, cancellationToken);
 
         Log.Listed(_logger, step.Plan, step.RunId, step.RangeId, result.Totals.Listed, result.Work.Count, batches.Count, next.Done);
         await ContinueAsync(updated, step.RangeId, next, cancellationToken);
@@ -150,7 +160,7 @@ public sealed partial class ListStepHandler
         return ListingWindow.Page(after, last);
     }
 
-    private static string StepId(ListStepMessage step)
+    internal static string StepId(ListStepMessage step)
     {
         // Short and stable: a hash of the range and cursor (a key of up to 1,023 bytes would not fit every batch).
         var text = step.RangeId + "\n" + (step.After is null ? "\u0001" : "k" + step.After);
