@@ -58,8 +58,9 @@ public sealed class ListStepRedeliveryTests(AzuriteFixture azurite, LocalOssServ
 
         var advanced = await driver.Runs.GetAsync(plan.Name, start.Run.RunId, CancellationToken.None);
         Assert.Equal(Count / 50, advanced!.BatchesEnqueued);
-        Assert.Null(await results.FindAsync(plan.Name, start.Run.RunId, stepId, CancellationToken.None));
+        Assert.NotNull(await results.FindAsync(plan.Name, start.Run.RunId, stepId, CancellationToken.None));
         var run = await driver.WaitAsync(plan.Name, start.Run.RunId);
+        Assert.Null(await results.FindAsync(plan.Name, start.Run.RunId, stepId, CancellationToken.None));
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal(((long)Count, (long)Count, 0L), (run.Totals.Listed, run.Totals.Copied, run.Totals.Unchanged));
         var report = await driver.ReportAsync(plan.Name, run.RunId);
@@ -68,7 +69,7 @@ public sealed class ListStepRedeliveryTests(AzuriteFixture azurite, LocalOssServ
     }
 
     [Fact]
-    public async Task The_first_result_kept_for_a_step_wins_and_is_gone_once_forgotten()
+    public async Task The_first_result_kept_for_a_step_wins_and_the_runs_results_go_together()
     {
         var names = TestNames.UniqueOptions();
         await using var host = LocalOssServerFixture.Host(oss.Configuration(azurite, names));
@@ -82,8 +83,12 @@ public sealed class ListStepRedeliveryTests(AzuriteFixture azurite, LocalOssServ
 
         Assert.Equal(("first", 5L), (kept.NextAfter, kept.Totals.Listed));
         Assert.Equal(("first", 5L), (second.NextAfter, second.Totals.Listed));
-        await results.ForgetAsync("plan", "run1", "step", CancellationToken.None);
+        await results.KeepFirstAsync("plan", "run1", "step2", Result("other"), CancellationToken.None);
+        await results.KeepFirstAsync("plan", "run10", "step", Result("next run"), CancellationToken.None);
+        await results.ForgetRunAsync("plan", "run1", CancellationToken.None);
         Assert.Null(await results.FindAsync("plan", "run1", "step", CancellationToken.None));
-        await results.ForgetAsync("plan", "run1", "step", CancellationToken.None);
+        Assert.Null(await results.FindAsync("plan", "run1", "step2", CancellationToken.None));
+        Assert.Equal("next run", (await results.FindAsync("plan", "run10", "step", CancellationToken.None))?.NextAfter);
+        await results.ForgetRunAsync("plan", "run1", CancellationToken.None);
     }
 }

@@ -115,8 +115,6 @@ public sealed partial class ListStepHandler
             return;
         }
 
-        await _results.ForgetAsync(step.Plan, step.RunId, stepId, cancellationToken);
-
         Log.Listed(_logger, step.Plan, step.RunId, step.RangeId, result.Totals.Listed, result.Work.Count, batches.Count, next.Done);
         await ContinueAsync(updated, step.RangeId, next, cancellationToken);
     }

@@ -12,7 +12,7 @@ namespace OssCopy.AzureStorage.DistributedBackupRun;
 /// send the same batches: a later diff sees the objects the first delivery's batches copied meanwhile as unchanged,
 /// packs the rest differently under the same batch ids, and a batch id already completed would then drop objects
 /// that no batch copies (and report copied objects as unchanged). The first result written wins (a blob created only
-/// if absent); every delivery sends and records what it says.
+/// if absent); every delivery sends and records what it says. The results are removed when the run is finalized.
 /// </summary>
 public sealed class ListStepResults
 {
@@ -58,15 +58,28 @@ public sealed class ListStepResults
         }
     }
 
-    /// <summary>Removes the step's result once its position moved (a later delivery then does nothing); a miss is fine.</summary>
-    public async Task ForgetAsync(string plan, string runId, string stepId, CancellationToken cancellationToken) =>
-        await _container.GetBlobClient(Name(plan, runId, stepId)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+    /// <summary>
+    /// Removes the results of a finished run's steps. Kept until then (not dropped once a step moved its position): a
+    /// delivery still diffing when another moved the position must find the first result, not write its own.
+    /// </summary>
+    public async Task ForgetRunAsync(string plan, string runId, CancellationToken cancellationToken)
+    {
+        await foreach (var blob in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, Prefix(plan, runId), cancellationToken))
+        {
+            await _container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+        }
+    }
 
     private static string Name(string plan, string runId, string stepId)
     {
+        ArgumentException.ThrowIfNullOrEmpty(stepId);
+        return Prefix(plan, runId) + stepId + ".json";
+    }
+
+    private static string Prefix(string plan, string runId)
+    {
         ArgumentException.ThrowIfNullOrEmpty(plan);
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        ArgumentException.ThrowIfNullOrEmpty(stepId);
-        return $"~runs/{plan}/{runId}/steps/{stepId}.json";
+        return $"~runs/{plan}/{runId}/steps/";
     }
 }

@@ -18,17 +18,19 @@ public sealed partial class RunFinalizer
     private readonly RunContexts _contexts;
     private readonly BlobReportStore _reports;
     private readonly SyncManifestKeeper _manifests;
+    private readonly ListStepResults _steps;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public RunFinalizer(RunStore runs, OutcomeStore outcomes, RunContexts contexts, BlobReportStore reports, SyncManifestKeeper manifests, TimeProvider time,
-        ILogger<RunFinalizer> logger)
+    public RunFinalizer(RunStore runs, OutcomeStore outcomes, RunContexts contexts, BlobReportStore reports, SyncManifestKeeper manifests, ListStepResults steps,
+        TimeProvider time, ILogger<RunFinalizer> logger)
     {
         _runs = runs ?? throw new ArgumentNullException(nameof(runs));
         _outcomes = outcomes ?? throw new ArgumentNullException(nameof(outcomes));
         _contexts = contexts ?? throw new ArgumentNullException(nameof(contexts));
         _reports = reports ?? throw new ArgumentNullException(nameof(reports));
         _manifests = manifests ?? throw new ArgumentNullException(nameof(manifests));
+        _steps = steps ?? throw new ArgumentNullException(nameof(steps));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
@@ -127,6 +129,16 @@ public sealed partial class RunFinalizer
 
         await sink.CompleteAsync(report, cancellationToken);
         await _runs.FinishAsync(run.Plan, run.RunId, RunStatus.Completed, null, cancellationToken);
+        try
+        {
+            await _steps.ForgetRunAsync(run.Plan, run.RunId, cancellationToken);
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            // The run is complete and reported; its list steps' results only take space until a later cleanup.
+            Log.StepResultsNotRemoved(_logger, plan.Name, run.RunId, ex.ErrorCode ?? ex.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         Log.Finalized(_logger, plan.Name, run.RunId, report.Totals.Copied, report.Totals.Unchanged, report.Totals.Failed, report.Totals.Listed);
         return report;
     }
@@ -138,5 +150,8 @@ public sealed partial class RunFinalizer
 
         [LoggerMessage(2, LogLevel.Warning, "Run {RunId} of plan {Plan}: the sync manifest was not saved ({ErrorType}); the next run lists the destination again.")]
         public static partial void ManifestNotSaved(ILogger logger, string plan, string runId, string errorType);
+
+        [LoggerMessage(3, LogLevel.Warning, "Run {RunId} of plan {Plan}: its list steps' kept results were not removed ({ErrorCode}).")]
+        public static partial void StepResultsNotRemoved(ILogger logger, string plan, string runId, string errorCode);
     }
 }
