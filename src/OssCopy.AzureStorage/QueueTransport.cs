@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Azure;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 
@@ -27,6 +30,8 @@ public enum MessageDisposition
 /// message for another delivery (after <c>visibilityTimeout</c>); when a delivery fails and the message was dequeued
 /// <see cref="AzureStorageOptions.MaxDequeueCount"/> times, or a message arrives already dequeued more often (its
 /// worker died), it is copied to the poison queue and deleted, and the poison handler gets it with the last error.
+/// While a handler runs, its message is kept hidden (renewed every half <see cref="ProcessingVisibility"/>), as the
+/// host keeps a running function's message.
 /// Functions do this themselves; this class is the same contract for tests and for hosts without the runtime.
 /// </summary>
 public sealed partial class QueueTransport
@@ -146,16 +151,19 @@ public sealed partial class QueueTransport
         }
 
         Exception? error;
+        var receipt = new StrongBox<string>(message.PopReceipt);
         try
         {
-            await handler(received, cancellationToken);
-            await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            await HandleKeepingHiddenAsync(received, handler, receipt, cancellationToken);
+            await _queue.DeleteMessageAsync(message.MessageId, receipt.Value, cancellationToken);
             return MessageDisposition.Completed;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             error = e;
         }
+
+        received = received with { PopReceipt = receipt.Value! };
 
         if (message.DequeueCount >= _maxDequeueCount)
         {
@@ -164,8 +172,63 @@ public sealed partial class QueueTransport
         }
 
         Log.DeliveryFailed(_logger, _queue.Name, message.MessageId, message.DequeueCount, error.GetType().Name);
-        await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: RetryVisibility, cancellationToken: cancellationToken);
+        await _queue.UpdateMessageAsync(message.MessageId, received.PopReceipt, visibilityTimeout: RetryVisibility, cancellationToken: cancellationToken);
         return MessageDisposition.Released;
+    }
+
+    /// <summary>
+    /// Runs the handler while keeping the message hidden, as the Functions host does for a running function: its
+    /// visibility is renewed every half <see cref="ProcessingVisibility"/>, so a slow handler on a loaded machine is not
+    /// joined by a second delivery of its message (nor pushed to poison by deliveries that never failed). A renewal
+    /// changes the pop receipt; <paramref name="receipt"/> holds the latest, for the delete.
+    /// </summary>
+    private async Task HandleKeepingHiddenAsync(ReceivedMessage message, Func<ReceivedMessage, CancellationToken, Task> handler, StrongBox<string> receipt,
+        CancellationToken cancellationToken)
+    {
+        using var stop = new CancellationTokenSource();
+        var renewal = KeepHiddenAsync(message.MessageId, receipt, stop.Token);
+        try
+        {
+            await handler(message, cancellationToken);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await renewal;
+        }
+    }
+
+    private async Task KeepHiddenAsync(string messageId, StrongBox<string> receipt, CancellationToken stop)
+    {
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(ProcessingVisibility / 2, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                // Not cancelled with the handler: an update the service applied must leave its receipt here for the delete.
+                var updated = await _queue.UpdateMessageAsync(messageId, receipt.Value, visibilityTimeout: ProcessingVisibility, cancellationToken: CancellationToken.None);
+                receipt.Value = updated.Value.PopReceipt;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // Visible again before this renewal and taken by another delivery: the handlers are idempotent; stop here.
+                Log.VisibilityLost(_logger, _queue.Name, messageId);
+                return;
+            }
+            catch (RequestFailedException ex)
+            {
+                // Tried again at the next interval; half the visibility is left before the message shows again.
+                Log.VisibilityNotRenewed(_logger, _queue.Name, messageId, ex.ErrorCode ?? ex.Status.ToString(CultureInfo.InvariantCulture));
+            }
+        }
     }
 
     private async Task PoisonAsync(ReceivedMessage message, Exception? error, Func<ReceivedMessage, Exception?, CancellationToken, Task>? onPoison, CancellationToken cancellationToken)
@@ -189,5 +252,11 @@ public sealed partial class QueueTransport
 
         [LoggerMessage(2, LogLevel.Error, "Message {MessageId} of queue {Queue} was delivered {DequeueCount} times; moved to {PoisonQueue}.")]
         public static partial void Poisoned(ILogger logger, string queue, string messageId, long dequeueCount, string poisonQueue);
+
+        [LoggerMessage(3, LogLevel.Warning, "Message {MessageId} of queue {Queue} became visible before its handler finished and was taken by another delivery.")]
+        public static partial void VisibilityLost(ILogger logger, string queue, string messageId);
+
+        [LoggerMessage(4, LogLevel.Warning, "Message {MessageId} of queue {Queue}: renewing its visibility failed ({ErrorCode}); tried again.")]
+        public static partial void VisibilityNotRenewed(ILogger logger, string queue, string messageId, string errorCode);
     }
 }

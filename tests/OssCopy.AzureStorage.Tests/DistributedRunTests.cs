@@ -48,7 +48,7 @@ public sealed class DistributedRunTests(AzuriteFixture azurite, LocalOssServerFi
         await using var driver = Driver(workers: 4);
         var run = await driver.RunAsync(plan);
 
-        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.True(run.Status == RunStatus.Completed, $"{run.Status}: {run.Error}");
         var distributed = await driver.ReportAsync(plan.Name, run.RunId);
         Assert.Equal(900, distributed.Objects.Count);
         Assert.Equal(900, distributed.Objects.Select(o => o.Key).Distinct().Count());
@@ -113,7 +113,7 @@ public sealed class DistributedRunTests(AzuriteFixture azurite, LocalOssServerFi
 
         var run = await driver.WaitAsync(plan.Name, start.Run.RunId);
 
-        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.True(run.Status == RunStatus.Completed, $"{run.Status}: {run.Error}");
         Assert.Equal(300, oss.Server.Counters["CopyObject"]);
         var report = await driver.ReportAsync(plan.Name, run.RunId);
         Assert.Equal(300, report.Objects.Count);
@@ -191,7 +191,7 @@ public sealed class DistributedRunTests(AzuriteFixture azurite, LocalOssServerFi
         Assert.Equal(MessageDisposition.Poisoned, results[^1]);
         var run = await driver.WaitAsync(plan.Name, start.Run.RunId);
 
-        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.True(run.Status == RunStatus.Completed, $"{run.Status}: {run.Error}");
         var report = await driver.ReportAsync(plan.Name, run.RunId);
         Assert.Equal(120, report.Objects.Count);
         var failedKeys = poisoned.Items.Select(i => i.Source.Key).ToHashSet(StringComparer.Ordinal);

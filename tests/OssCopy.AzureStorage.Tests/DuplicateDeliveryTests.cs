@@ -80,7 +80,7 @@ public sealed class DuplicateDeliveryTests(AzuriteFixture azurite, LocalOssServe
 
         var run = await driver.WaitAsync(plan.Name, start.Run.RunId);
 
-        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.True(run.Status == RunStatus.Completed, $"{run.Status}: {run.Error}");
         Assert.Equal((200L, 200L, 200L), (run.Totals.Listed, run.Totals.Copied, oss.Server.Counters["CopyObject"]));
         Assert.Equal(run.BatchesEnqueued, run.BatchesCompleted);
         var report = await driver.ReportAsync(plan.Name, run.RunId);

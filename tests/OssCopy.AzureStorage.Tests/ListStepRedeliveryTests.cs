@@ -61,7 +61,7 @@ public sealed class ListStepRedeliveryTests(AzuriteFixture azurite, LocalOssServ
         Assert.NotNull(await results.FindAsync(plan.Name, start.Run.RunId, stepId, CancellationToken.None));
         var run = await driver.WaitAsync(plan.Name, start.Run.RunId);
         Assert.Null(await results.FindAsync(plan.Name, start.Run.RunId, stepId, CancellationToken.None));
-        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.True(run.Status == RunStatus.Completed, $"{run.Status}: {run.Error}");
         Assert.Equal(((long)Count, (long)Count, 0L), (run.Totals.Listed, run.Totals.Copied, run.Totals.Unchanged));
         var report = await driver.ReportAsync(plan.Name, run.RunId);
         Assert.Equal(Count, report.Objects.Select(o => o.Key).Distinct().Count());

@@ -15,6 +15,32 @@ public sealed class QueueTransportTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_message_stays_hidden_while_a_handler_runs_past_its_visibility_and_is_deleted_when_it_succeeds()
+    {
+        var options = TestNames.UniqueOptions();
+        var queue = new QueueTransport(azurite.CreateClients(), options.ListQueue, 3, NullLogger<QueueTransport>.Instance) { ProcessingVisibility = TimeSpan.FromSeconds(1) };
+        await queue.CreateIfNotExistsAsync(CancellationToken.None);
+        var other = new QueueTransport(azurite.CreateClients(), options.ListQueue, 3, NullLogger<QueueTransport>.Instance) { ProcessingVisibility = TimeSpan.FromSeconds(1) };
+        await queue.SendAsync(new ListStepMessage("p", "r", "0", null, null), null, CancellationToken.None);
+        var seenElsewhere = 0;
+
+        var dispositions = await queue.ProcessAsync(async (m, ct) =>
+        {
+            // Four visibilities long: without renewal the message would show again to another receiver.
+            for (var i = 0; i < 8; i++)
+            {
+                await Task.Delay(500, ct);
+                seenElsewhere += (await other.ReceiveAsync(1, ct)).Count;
+            }
+        }, null, 1, CancellationToken.None);
+
+        Assert.Equal([MessageDisposition.Completed], dispositions);
+        Assert.Equal(0, seenElsewhere);
+        await Task.Delay(1500);
+        Assert.Empty(await other.ReceiveAsync(1, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_message_that_keeps_failing_goes_to_the_poison_queue_after_max_dequeues_with_its_last_error()
     {
         var queue = await CreateAsync(maxDequeueCount: 3);

@@ -128,17 +128,17 @@ public sealed partial class RunFinalizer
         }
 
         await sink.CompleteAsync(report, cancellationToken);
-        await _runs.FinishAsync(run.Plan, run.RunId, RunStatus.Completed, null, cancellationToken);
         try
         {
             await _steps.ForgetRunAsync(run.Plan, run.RunId, cancellationToken);
         }
         catch (Azure.RequestFailedException ex)
         {
-            // The run is complete and reported; its list steps' results only take space until a later cleanup.
+            // The listing is done and the report written: the steps' results left behind only take space (logged, not fatal).
             Log.StepResultsNotRemoved(_logger, plan.Name, run.RunId, ex.ErrorCode ?? ex.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        await _runs.FinishAsync(run.Plan, run.RunId, RunStatus.Completed, null, cancellationToken);
         Log.Finalized(_logger, plan.Name, run.RunId, report.Totals.Copied, report.Totals.Unchanged, report.Totals.Failed, report.Totals.Listed);
         return report;
     }
