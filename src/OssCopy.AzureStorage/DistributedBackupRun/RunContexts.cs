@@ -11,8 +11,9 @@ public sealed record RunContext(RunSpec Spec, BackupPlan Plan, PlanCopyContext C
 /// <summary>
 /// The runs this worker has handled messages for, so a spec is read once per run and worker rather than per
 /// message. Copies of every run in this process share one <see cref="AdaptiveConcurrencyLimiter"/>: a worker paces
-/// itself against the OSS endpoint as the in-process run does, lowering its concurrency when throttled, on every
-/// throttled attempt the client's <see cref="ThrottleSignal"/> sees (its own retries included), as the runner does.
+/// itself against the OSS endpoint as the in-process run does (slow start from <c>InitialParallelism</c>, the same
+/// decrease and recovery), lowering its concurrency when throttled, on every throttled attempt the client's
+/// <see cref="ThrottleSignal"/> sees (its own retries included), as the runner does.
 /// </summary>
 public sealed class RunContexts : IDisposable
 {
@@ -26,7 +27,16 @@ public sealed class RunContexts : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _specs = specs ?? throw new ArgumentNullException(nameof(specs));
         _options = options.Value;
-        Limiter = new AdaptiveConcurrencyLimiter(_options.MaxParallelism, Math.Min(_options.MinParallelism, _options.MaxParallelism), timeProvider: timeProvider);
+        // Paced as the in-process runner paces itself (slow start from InitialParallelism, the same decrease and
+        // recovery), not started at MaxParallelism: several workers that each start at their maximum overshoot a
+        // shared account cap together, and the refusals of that first burst cut every one of them down at once.
+        Limiter = new AdaptiveConcurrencyLimiter(_options.MaxParallelism, Math.Min(_options.MinParallelism, _options.MaxParallelism),
+            Math.Min(_options.InitialParallelism, _options.MaxParallelism), timeProvider)
+        {
+            SlowStart = true,
+            DecreaseFactor = _options.ConcurrencyDecreaseFactor,
+            RoundsPerIncreaseAfterThrottle = _options.ConcurrencyRecoveryRounds,
+        };
         _throttleSignal = throttleSignal;
         if (_throttleSignal is not null)
         {
