@@ -121,6 +121,7 @@ public sealed partial class CopyBatchHandler
             {
                 Log.FoundCopied(_logger, batch.Plan, batch.RunId, batch.BatchId, foundCopied, copied.Count);
             }
+
             foreach (var entry in await _outcomes.AddManyAsync(batch.RunId, [.. copied], CancellationToken.None))
             {
                 entries[entry.Key] = entry;
