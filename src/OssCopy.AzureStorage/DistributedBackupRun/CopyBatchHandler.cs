@@ -11,7 +11,8 @@ namespace OssCopy.AzureStorage.DistributedBackupRun;
 /// the lease renewed while copying), so two deliveries of it (a redelivered message, or the same batch sent by two
 /// deliveries of a list step) never copy at once: a second one waits for the first to complete or to lose its lease.
 /// Every object the run has no outcome for goes through <see cref="PlanObjectCopier"/> (decide, copy, verify,
-/// lineage; a failure is a report line, never an exception), paced by the worker's
+/// lineage; a failure is a report line, never an exception; in a batch worked on before, its destination is looked
+/// at first, so what a killed worker copied but did not record is not copied again), paced by the worker's
 /// <see cref="AdaptiveConcurrencyLimiter"/>. The lines are recorded together (<see cref="OutcomeStore.AddManyAsync"/>:
 /// a transaction per partition; a batch claimed fresh has no outcomes to look up first), and the batch is counted once
 /// with its claim (<see cref="RunStore.CompleteBatchAsync(BatchClaim, ReportTotals, CancellationToken)"/>).
@@ -83,6 +84,10 @@ public sealed partial class CopyBatchHandler
                 Log.Redelivered(_logger, batch.Plan, batch.RunId, batch.BatchId, dequeueCount, batch.Items.Count - todo.Count, todo.Count);
             }
 
+            // Worked on before: an item copied then but not recorded may be in the destination already (looked for
+            // first, so nothing is copied twice); a fresh batch pays no HEADs.
+            var checkDestinationFirst = !claim.Fresh;
+            var foundCopied = 0;
             using var renewing = new CancellationTokenSource();
             var renewal = RenewAsync(claim, c => claim = c, () => lost = true, renewing.Token);
 
@@ -95,12 +100,28 @@ public sealed partial class CopyBatchHandler
                     return;
                 }
 
-                var entry = await _copier.CopyAsync(context.Context, item, CancellationToken.None);
-                copied.Enqueue(entry);
+                if (!checkDestinationFirst)
+                {
+                    copied.Enqueue(await _copier.CopyAsync(context.Context, item, CancellationToken.None));
+                    return;
+                }
+
+                var result = await _copier.CopyUnlessCopiedAlreadyAsync(context.Context, item, CancellationToken.None);
+                if (result.FoundCopied)
+                {
+                    Interlocked.Increment(ref foundCopied);
+                }
+
+                copied.Enqueue(result.Entry);
             });
 
             await renewing.CancelAsync();
             await renewal;
+            if (checkDestinationFirst)
+            {
+                Log.FoundCopied(_logger, batch.Plan, batch.RunId, batch.BatchId, foundCopied, copied.Count);
+            }
+
             foreach (var entry in await _outcomes.AddManyAsync(batch.RunId, [.. copied], CancellationToken.None))
             {
                 entries[entry.Key] = entry;
@@ -264,5 +285,8 @@ public sealed partial class CopyBatchHandler
 
         [LoggerMessage(5, LogLevel.Warning, "Run {RunId} of plan {Plan}: renewing the claim on batch {BatchId} failed ({ErrorType}); tried again.")]
         public static partial void RenewFailed(ILogger logger, string plan, string runId, string batchId, string errorType);
+
+        [LoggerMessage(6, LogLevel.Information, "Run {RunId} of plan {Plan}: batch {BatchId} worked on before; {FoundCopied} of the {Checked} objects without an outcome were found copied already in the destination and not copied again.")]
+        public static partial void FoundCopied(ILogger logger, string plan, string runId, string batchId, int foundCopied, int @checked);
     }
 }

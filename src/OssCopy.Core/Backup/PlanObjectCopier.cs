@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -60,13 +61,35 @@ public sealed class PlanObjectCopier
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(item);
-        var entry = await ProcessAsync(context, item, cancellationToken);
-        OssCopyMetrics.RecordOutcome(context.Plan.Name, entry.Action.ToString(), entry.Action == ReportAction.Copied ? entry.Size : 0,
-            entry.Action is ReportAction.Failed or ReportAction.SourceChanged);
+        var (entry, _) = await ProcessAsync(context, item, checkDestinationFirst: false, cancellationToken);
+        RecordMetrics(context, entry);
         return entry;
     }
 
-    private async Task<ReportEntry> ProcessAsync(PlanCopyContext context, CopyWorkItem item, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deals with one work item of a batch worked on before (a worker killed mid-batch, or a claim that ran out): a copy
+    /// made then may have finished without its outcome being recorded, so the destination is asked first (one HEAD,
+    /// paced like a copy). Holding this source's copy already (same size, and the listed source ETag as its ETag, as a
+    /// CopyObject keeps it, or as its <c>x-oss-meta-osscopy-source-etag</c>, as a multipart copy records it), the item
+    /// is reported Copied from what the HEAD shows, with no copy; otherwise (missing, other content, the HEAD failed)
+    /// it goes on as <see cref="CopyAsync"/> does. A copy by OSS is atomic, so an object found is whole. A dry run
+    /// asks nothing more than <see cref="CopyAsync"/> does.
+    /// </summary>
+    public async Task<PlanCopyResult> CopyUnlessCopiedAlreadyAsync(PlanCopyContext context, CopyWorkItem item, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(item);
+        var (entry, found) = await ProcessAsync(context, item, checkDestinationFirst: true, cancellationToken);
+        RecordMetrics(context, entry);
+        return new PlanCopyResult(entry, found);
+    }
+
+    private static void RecordMetrics(PlanCopyContext context, ReportEntry entry) =>
+        OssCopyMetrics.RecordOutcome(context.Plan.Name, entry.Action.ToString(), entry.Action == ReportAction.Copied ? entry.Size : 0,
+            entry.Action is ReportAction.Failed or ReportAction.SourceChanged);
+
+    private async Task<(ReportEntry Entry, bool FoundCopied)> ProcessAsync(PlanCopyContext context, CopyWorkItem item, bool checkDestinationFirst,
+        CancellationToken cancellationToken)
     {
         var orchestrator = OrchestratorFor(context.Verification);
         var reason = ReportMapping.Reason(item.Reason);
@@ -76,13 +99,20 @@ public sealed class PlanObjectCopier
             if (item.Reason == DiffKind.ETagDiffers && item.Destination is not null && await IsOurCopyAsync(context, item, cancellationToken))
             {
                 lease?.Succeeded();
-                return ReportMapping.Entry(context, item, ReportAction.Unchanged, ReportReason.CopiedBefore);
+                return (ReportMapping.Entry(context, item, ReportAction.Unchanged, ReportReason.CopiedBefore), false);
             }
 
             if (context.DryRun)
             {
                 lease?.Succeeded();
-                return ReportMapping.Entry(context, item, ReportAction.WouldCopy, reason) with { Requests = EstimateRequests(orchestrator.Options, item.Source.Size) };
+                return (ReportMapping.Entry(context, item, ReportAction.WouldCopy, reason) with { Requests = EstimateRequests(orchestrator.Options, item.Source.Size) }, false);
+            }
+
+            // Only before the first attempt: a throttled CopyObject wrote nothing, so its retry needs no HEAD.
+            if (checkDestinationFirst && attempt == 0 && await FindCopyAsync(context, item, reason, cancellationToken) is { } found)
+            {
+                lease?.Succeeded();
+                return (found, true);
             }
 
             var outcome = await CopyOnceAsync(orchestrator, context, item, cancellationToken);
@@ -112,8 +142,69 @@ public sealed class PlanObjectCopier
                 CoreLog.ObjectFailed(_logger, context.Plan.Name, item.Source.Key, outcome.Error?.ToString() ?? outcome.Status.ToString());
             }
 
-            return ReportMapping.FromOutcome(context, item, reason, outcome);
+            return (ReportMapping.FromOutcome(context, item, reason, outcome), false);
         }
+    }
+
+    /// <summary>The report line of this source's copy found in the destination (as described on <see cref="CopyUnlessCopiedAlreadyAsync"/>), or null.</summary>
+    private async Task<ReportEntry?> FindCopyAsync(PlanCopyContext context, CopyWorkItem item, ReportReason reason, CancellationToken cancellationToken)
+    {
+        if (item.Source.ETag is not { } sourceETag)
+        {
+            return null;
+        }
+
+        var destinationKey = context.DestinationKey(item.RelativeKey);
+        var started = _time.GetTimestamp();
+        HeadObjectResult head;
+        try
+        {
+            head = await _client.HeadObjectAsync(new HeadObjectRequest { Bucket = context.Plan.Destination.Bucket, Key = destinationKey }, cancellationToken);
+        }
+        catch (Exception ex) when (ex is OssException or HttpRequestException or IOException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Not there (404) or not readable: copying is then the safe answer, and the copy reports its own error if any.
+            return null;
+        }
+
+        var properties = head.Properties;
+        if (properties.ContentLength != item.Source.Size)
+        {
+            return null;
+        }
+
+        CopyStrategy strategy;
+        if (ETags.Equal(properties.ETag, sourceETag))
+        {
+            strategy = CopyStrategy.SingleCopy;
+        }
+        else if (properties.Metadata.TryGetValue(CopyRequestValidator.SourceETagMetadata, out var recorded) && ETags.Equal(recorded, sourceETag))
+        {
+            strategy = CopyStrategy.Multipart;
+        }
+        else
+        {
+            return null;
+        }
+
+        if (strategy == CopyStrategy.Multipart && properties.ETag is { } etag)
+        {
+            // As after a multipart copy made here: the next run knows the destination's own ETag as ours without a HEAD.
+            await _store.RecordLineageAsync(context.Plan.Name, new CopyLineage(destinationKey, sourceETag, etag, item.Source.Size, _time.GetUtcNow()), CancellationToken.None);
+        }
+
+        return ReportMapping.Entry(context, item, ReportAction.Copied, reason) with
+        {
+            Strategy = strategy.ToString(),
+            Verified = true,
+            StatusCode = head.StatusCode == 0 ? null : head.StatusCode,
+            RequestId = head.RequestId,
+            ETag = properties.ETag,
+            VersionId = properties.VersionId,
+            HashCrc64 = properties.HashCrc64?.ToString(CultureInfo.InvariantCulture),
+            DurationMs = Math.Round(_time.GetElapsedTime(started).TotalMilliseconds, 1),
+        };
     }
 
     /// <summary>
@@ -251,3 +342,6 @@ public sealed class PlanObjectCopier
         return 1 + 1 + parts + 1 + full;
     }
 }
+
+/// <summary>A work item's report line, and whether its copy was found in the destination already (no copy made by this call).</summary>
+public readonly record struct PlanCopyResult(ReportEntry Entry, bool FoundCopied);
