@@ -119,6 +119,20 @@ public sealed partial class QueueTransport
         return ProcessOneAsync(message, handler, onPoison, cancellationToken);
     }
 
+    /// <summary>
+    /// Keeps a received message hidden while it waits its turn in a worker's buffer (renewed as a running handler's
+    /// is): a prefetched message that outlived its visibility there would be received again elsewhere, and every
+    /// receipt counts towards the poison threshold although no delivery failed. <see cref="HeldMessage.TakeAsync"/>
+    /// stops holding it and gives it back with its latest pop receipt.
+    /// </summary>
+    public HeldMessage Hold(ReceivedMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var receipt = new StrongBox<string>(message.PopReceipt);
+        var stop = new CancellationTokenSource();
+        return new HeldMessage(message, receipt, stop, KeepHiddenAsync(message.MessageId, receipt, stop.Token));
+    }
+
     /// <summary>Makes a received message that will not be processed here visible again at once (its delivery still counts).</summary>
     public async Task ReleaseAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
@@ -198,7 +212,8 @@ public sealed partial class QueueTransport
         }
     }
 
-    private async Task KeepHiddenAsync(string messageId, StrongBox<string> receipt, CancellationToken stop)
+    /// <summary>Renews the message's visibility every half period until stopped; false when another delivery took it meanwhile.</summary>
+    private async Task<bool> KeepHiddenAsync(string messageId, StrongBox<string> receipt, CancellationToken stop)
     {
         while (true)
         {
@@ -208,7 +223,7 @@ public sealed partial class QueueTransport
             }
             catch (OperationCanceledException)
             {
-                return;
+                return true;
             }
 
             try
@@ -221,7 +236,7 @@ public sealed partial class QueueTransport
             {
                 // Visible again before this renewal and taken by another delivery: the handlers are idempotent; stop here.
                 Log.VisibilityLost(_logger, _queue.Name, messageId);
-                return;
+                return false;
             }
             catch (RequestFailedException ex)
             {
@@ -258,5 +273,32 @@ public sealed partial class QueueTransport
 
         [LoggerMessage(4, LogLevel.Warning, "Message {MessageId} of queue {Queue}: renewing its visibility failed ({ErrorCode}); tried again.")]
         public static partial void VisibilityNotRenewed(ILogger logger, string queue, string messageId, string errorCode);
+    }
+}
+
+/// <summary>A received message kept hidden while it waits to be processed (<see cref="QueueTransport.Hold"/>).</summary>
+public sealed class HeldMessage
+{
+    private readonly ReceivedMessage _message;
+    private readonly StrongBox<string> _receipt;
+    private readonly CancellationTokenSource _stop;
+    private readonly Task<bool> _holding;
+
+    internal HeldMessage(ReceivedMessage message, StrongBox<string> receipt, CancellationTokenSource stop, Task<bool> holding)
+    {
+        _message = message;
+        _receipt = receipt;
+        _stop = stop;
+        _holding = holding;
+    }
+
+    /// <summary>Stops holding the message: it with its latest pop receipt, or null when it became visible meanwhile and another delivery took it.</summary>
+    public async Task<ReceivedMessage?> TakeAsync()
+    {
+        using (_stop)
+        {
+            await _stop.CancelAsync();
+            return await _holding ? _message with { PopReceipt = _receipt.Value! } : null;
+        }
     }
 }

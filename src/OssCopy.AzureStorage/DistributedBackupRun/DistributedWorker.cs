@@ -63,8 +63,8 @@ public sealed partial class DistributedWorker
         // One receiver fetches up to a handful of messages per request (list steps first) into a buffer as deep as
         // the loops are many; the loops take from it. Fewer receive requests, and no loop waits for one.
         // List steps also have a loop of their own: they are short and feed every copy, so none waits behind batches.
-        var buffer = Channel.CreateBounded<(QueueTransport Queue, ReceivedMessage Message)>(new BoundedChannelOptions(parallel) { SingleWriter = true });
-        var steps = Channel.CreateBounded<(QueueTransport Queue, ReceivedMessage Message)>(new BoundedChannelOptions(1) { SingleWriter = true });
+        var buffer = Channel.CreateBounded<(QueueTransport Queue, HeldMessage Message)>(new BoundedChannelOptions(parallel) { SingleWriter = true });
+        var steps = Channel.CreateBounded<(QueueTransport Queue, HeldMessage Message)>(new BoundedChannelOptions(1) { SingleWriter = true });
         try
         {
             await Task.WhenAll(
@@ -91,7 +91,7 @@ public sealed partial class DistributedWorker
         return listed.Count + copied.Count > 0;
     }
 
-    private async Task ReceiveLoopAsync(Channel<(QueueTransport Queue, ReceivedMessage Message)> buffer, QueueTransport[] queues, int depth, TimeSpan maxIdle,
+    private async Task ReceiveLoopAsync(Channel<(QueueTransport Queue, HeldMessage Message)> buffer, QueueTransport[] queues, int depth, TimeSpan maxIdle,
         CancellationToken cancellationToken)
     {
         var idle = TimeSpan.FromMilliseconds(20);
@@ -117,7 +117,7 @@ public sealed partial class DistributedWorker
 
                         foreach (var message in await queue.ReceiveAsync(room, cancellationToken))
                         {
-                            await buffer.Writer.WriteAsync((queue, message), CancellationToken.None);
+                            await buffer.Writer.WriteAsync((queue, queue.Hold(message)), CancellationToken.None);
                             received++;
                         }
                     }
@@ -156,12 +156,18 @@ public sealed partial class DistributedWorker
         }
     }
 
-    private async Task HandleLoopAsync(ChannelReader<(QueueTransport Queue, ReceivedMessage Message)> buffer, CancellationToken cancellationToken)
+    private async Task HandleLoopAsync(ChannelReader<(QueueTransport Queue, HeldMessage Message)> buffer, CancellationToken cancellationToken)
     {
-        await foreach (var (queue, message) in buffer.ReadAllAsync(CancellationToken.None))
+        await foreach (var (queue, held) in buffer.ReadAllAsync(CancellationToken.None))
         {
             try
             {
+                if (await held.TakeAsync() is not { } message)
+                {
+                    // It outlived its visibility in the buffer after all and another delivery has it.
+                    continue;
+                }
+
                 if (cancellationToken.IsCancellationRequested)
                 {
                     // Received but not started: visible again at once for the next worker.
