@@ -79,16 +79,25 @@ internal static class DistributedScaleSection
 {
     private const int DefaultObjects = 100_000;
     private const double AccountRate = 500;
-    private const int AccountBurst = 50;
     private const double PrefixRate = AccountRate / 5;
-    private const int PrefixBurst = 10;
     private const int PrefixLength = 8;
     private const int SplitRanges = 8;
-    private const int ParallelismPerWorker = 8;
     private const int SufficientWorkers = 4;
     private const double CapGoal = 0.9;
     private const double ThrottledGoal = 0.02;
-    private static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(20);
+
+    // BENCH_DSCALE_LATENCY_MS and BENCH_DSCALE_PER_WORKER stretch time as the scale section's 200 ms rows do: at 200 ms
+    // the copies in flight the cap allows (cap × latency) are ten times as many, so each worker's limiter works with
+    // OSS's real granularity (its caps at 20 ms: about 200 copies in flight) instead of one or two copies.
+    private static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(EnvironmentNumber("BENCH_DSCALE_LATENCY_MS", 20));
+    private static readonly int ParallelismPerWorker = EnvironmentNumber("BENCH_DSCALE_PER_WORKER", 8);
+
+    // Each cap's burst: five latencies' worth of its rate (0.1 s at 20 ms, 1 s at 200 ms).
+    private static readonly int AccountBurst = (int)(AccountRate * 5 * Latency.TotalSeconds);
+    private static readonly int PrefixBurst = (int)(PrefixRate * 5 * Latency.TotalSeconds);
+
+    private static int EnvironmentNumber(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
 
     internal static int Run(BenchContext context) => RunAsync(context).GetAwaiter().GetResult();
 
