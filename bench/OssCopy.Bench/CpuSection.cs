@@ -12,8 +12,11 @@ using OssCopy.Oss.Models;
 namespace OssCopy.Bench;
 
 /// <summary>One measured copy loop: the client's and the server's CPU per copied object, and the wall time.</summary>
-internal sealed record CpuRun(string Name, int Objects, double Seconds, double ClientCpuMilliseconds, double ServerCpuMilliseconds, long ClientAllocatedBytes, int ClientCollections, double JitMilliseconds, long MethodsCompiled)
+internal sealed record CpuRun(string Name, int Objects, double Seconds, double ClientCpuMilliseconds, double ServerCpuMilliseconds, long ClientAllocatedBytes, int ClientCollections, double JitMilliseconds, long MethodsCompiled, long ThreadPoolItems)
 {
+    /// <summary>Thread-pool work items per copied object: each is a hop, often a thread woken, which costs CPU of its own.</summary>
+    public double ThreadPoolItemsPerObject => (double)ThreadPoolItems / Objects;
+
     /// <summary>Bytes the client allocated per copied object: what its garbage collections (CPU counted above) come from.</summary>
     public double ClientBytesPerObject => (double)ClientAllocatedBytes / Objects;
 
@@ -31,10 +34,10 @@ internal sealed record CpuReport(MachineDescription Machine, int Objects, int Co
     public void Print(TextWriter output)
     {
         output.WriteLine(I($"Client CPU per copied object, {Objects:N0} objects, {Concurrency} in flight, LocalOss in a process of its own (in memory), least of {Rounds} rounds, on {Machine}"));
-        output.WriteLine(I($"  {"",-46} {"client us/obj",13} {"server us/obj",13} {"objects/s",10} {"client B/obj",12} {"GCs",5} {"JIT ms",7} {"jitted",7}"));
+        output.WriteLine(I($"  {"",-46} {"client us/obj",13} {"server us/obj",13} {"objects/s",10} {"client B/obj",12} {"GCs",5} {"JIT ms",7} {"jitted",7} {"pool items/obj",14}"));
         foreach (var run in new[] { Raw, Engine })
         {
-            output.WriteLine(I($"  {run.Name,-46} {run.ClientMicrosecondsPerObject,13:F1} {run.ServerMicrosecondsPerObject,13:F1} {run.Objects / run.Seconds,10:N0} {run.ClientBytesPerObject,12:N0} {run.ClientCollections,5} {run.JitMilliseconds,7:F0} {run.MethodsCompiled,7}"));
+            output.WriteLine(I($"  {run.Name,-46} {run.ClientMicrosecondsPerObject,13:F1} {run.ServerMicrosecondsPerObject,13:F1} {run.Objects / run.Seconds,10:N0} {run.ClientBytesPerObject,12:N0} {run.ClientCollections,5} {run.JitMilliseconds,7:F0} {run.MethodsCompiled,7} {run.ThreadPoolItemsPerObject,14:F1}"));
         }
 
         output.WriteLine(I($"  engine / raw client CPU per object  {EngineOverRaw,6:F2}"));
@@ -156,6 +159,7 @@ internal static partial class CpuSection
         var collectionsBefore = GC.CollectionCount(0);
         var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
         var methodsBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var poolItemsBefore = ThreadPool.CompletedWorkItemCount;
         var stopwatch = Stopwatch.StartNew();
         var copied = await copy();
         var seconds = stopwatch.Elapsed.TotalSeconds;
@@ -163,10 +167,11 @@ internal static partial class CpuSection
         var collections = GC.CollectionCount(0) - collectionsBefore;
         var jit = System.Runtime.JitInfo.GetCompilationTime() - jitBefore;
         var methods = System.Runtime.JitInfo.GetCompiledMethodCount() - methodsBefore;
+        var poolItems = ThreadPool.CompletedWorkItemCount - poolItemsBefore;
         self.Refresh();
         var client = self.TotalProcessorTime - clientBefore;
         var serverCpu = server.CpuTime() - serverBefore;
-        return new CpuRun(name, copied == 0 ? objects : copied, seconds, client.TotalMilliseconds, serverCpu.TotalMilliseconds, allocated, collections, jit.TotalMilliseconds, methods);
+        return new CpuRun(name, copied == 0 ? objects : copied, seconds, client.TotalMilliseconds, serverCpu.TotalMilliseconds, allocated, collections, jit.TotalMilliseconds, methods, poolItems);
     }
 
     private static string I(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
