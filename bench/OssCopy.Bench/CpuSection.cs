@@ -12,8 +12,14 @@ using OssCopy.Oss.Models;
 namespace OssCopy.Bench;
 
 /// <summary>One measured copy loop: the client's and the server's CPU per copied object, and the wall time.</summary>
-internal sealed record CpuRun(string Name, int Objects, double Seconds, double ClientCpuMilliseconds, double ServerCpuMilliseconds)
+internal sealed record CpuRun(string Name, int Objects, double Seconds, double ClientCpuMilliseconds, double ServerCpuMilliseconds, long ClientAllocatedBytes, int ClientCollections, double JitMilliseconds, long MethodsCompiled, long ThreadPoolItems)
 {
+    /// <summary>Thread-pool work items per copied object: each is a hop, often a thread woken, which costs CPU of its own.</summary>
+    public double ThreadPoolItemsPerObject => (double)ThreadPoolItems / Objects;
+
+    /// <summary>Bytes the client allocated per copied object: what its garbage collections (CPU counted above) come from.</summary>
+    public double ClientBytesPerObject => (double)ClientAllocatedBytes / Objects;
+
     public double ClientMicrosecondsPerObject => ClientCpuMilliseconds * 1000 / Objects;
 
     public double ServerMicrosecondsPerObject => ServerCpuMilliseconds * 1000 / Objects;
@@ -28,10 +34,10 @@ internal sealed record CpuReport(MachineDescription Machine, int Objects, int Co
     public void Print(TextWriter output)
     {
         output.WriteLine(I($"Client CPU per copied object, {Objects:N0} objects, {Concurrency} in flight, LocalOss in a process of its own (in memory), least of {Rounds} rounds, on {Machine}"));
-        output.WriteLine(I($"  {"",-46} {"client us/obj",13} {"server us/obj",13} {"objects/s",10}"));
+        output.WriteLine(I($"  {"",-46} {"client us/obj",13} {"server us/obj",13} {"objects/s",10} {"client B/obj",12} {"GCs",5} {"JIT ms",7} {"jitted",7} {"pool items/obj",14}"));
         foreach (var run in new[] { Raw, Engine })
         {
-            output.WriteLine(I($"  {run.Name,-46} {run.ClientMicrosecondsPerObject,13:F1} {run.ServerMicrosecondsPerObject,13:F1} {run.Objects / run.Seconds,10:N0}"));
+            output.WriteLine(I($"  {run.Name,-46} {run.ClientMicrosecondsPerObject,13:F1} {run.ServerMicrosecondsPerObject,13:F1} {run.Objects / run.Seconds,10:N0} {run.ClientBytesPerObject,12:N0} {run.ClientCollections,5} {run.JitMilliseconds,7:F0} {run.MethodsCompiled,7} {run.ThreadPoolItemsPerObject,14:F1}"));
         }
 
         output.WriteLine(I($"  engine / raw client CPU per object  {EngineOverRaw,6:F2}"));
@@ -57,6 +63,7 @@ internal static partial class CpuSection
     private const int Objects = 10_000;
     private const int Concurrency = 16;
     private const int Rounds = 5;
+    private const int WarmRounds = 3;
     private const string Source = "cpu-source";
     private static readonly OssCredentials Credentials = new(LocalOssOptions.DefaultAccessKeyId, LocalOssOptions.DefaultAccessKeySecret);
 
@@ -73,16 +80,23 @@ internal static partial class CpuSection
         await Parallel.ForEachAsync(Enumerable.Range(0, Objects), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
             await client.PutObjectAsync(new PutObjectRequest { Bucket = Source, Key = Key(i), Body = new MemoryStream(new byte[256]) }, ct));
 
-        // Warm both paths (JIT, connections) before anything is measured.
+        // Warm both paths (JIT, connections) before anything is measured, at full size: tiered compilation goes on
+        // recompiling (with the profile it gathered) for several runs, and the engine has far more code than the raw
+        // loop, so a short warm-up left it compiling through the measured rounds (the JIT column shows what remains).
         await RawAsync(server, client, "cpu-warm-raw", 1_000);
         await EngineAsync(server, client, "cpu-warm-engine", 1_000);
+        for (var warm = 1; warm <= WarmRounds; warm++)
+        {
+            await RawAsync(server, client, I($"cpu-warm-raw-{warm}"), Objects);
+            await EngineAsync(server, client, I($"cpu-warm-engine-{warm}"), Objects);
+        }
 
         CpuRun? raw = null, engine = null;
         for (var round = 1; round <= Rounds; round++)
         {
             raw = Least(raw, await RawAsync(server, client, I($"cpu-raw-{round}"), Objects));
             engine = Least(engine, await EngineAsync(server, client, I($"cpu-engine-{round}"), Objects));
-            Console.WriteLine(I($"round {round}: raw {raw!.ClientMicrosecondsPerObject:F1} us/object, engine {engine!.ClientMicrosecondsPerObject:F1} us/object (least so far)"));
+            Console.WriteLine(I($"round {round}: raw {raw!.ClientMicrosecondsPerObject:F1} us/object, engine {engine!.ClientMicrosecondsPerObject:F1} us/object (least so far; JIT {raw.JitMilliseconds:F0} and {engine.JitMilliseconds:F0} ms)"));
         }
 
         var report = new CpuReport(MachineDescription.Current(), Objects, Concurrency, Rounds, raw!, engine!);
@@ -141,13 +155,23 @@ internal static partial class CpuSection
         using var self = Process.GetCurrentProcess();
         var clientBefore = self.TotalProcessorTime;
         var serverBefore = server.CpuTime();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var collectionsBefore = GC.CollectionCount(0);
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+        var methodsBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var poolItemsBefore = ThreadPool.CompletedWorkItemCount;
         var stopwatch = Stopwatch.StartNew();
         var copied = await copy();
         var seconds = stopwatch.Elapsed.TotalSeconds;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var collections = GC.CollectionCount(0) - collectionsBefore;
+        var jit = System.Runtime.JitInfo.GetCompilationTime() - jitBefore;
+        var methods = System.Runtime.JitInfo.GetCompiledMethodCount() - methodsBefore;
+        var poolItems = ThreadPool.CompletedWorkItemCount - poolItemsBefore;
         self.Refresh();
         var client = self.TotalProcessorTime - clientBefore;
         var serverCpu = server.CpuTime() - serverBefore;
-        return new CpuRun(name, copied == 0 ? objects : copied, seconds, client.TotalMilliseconds, serverCpu.TotalMilliseconds);
+        return new CpuRun(name, copied == 0 ? objects : copied, seconds, client.TotalMilliseconds, serverCpu.TotalMilliseconds, allocated, collections, jit.TotalMilliseconds, methods, poolItems);
     }
 
     private static string I(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

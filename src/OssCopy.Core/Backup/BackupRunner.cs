@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -82,13 +81,13 @@ public sealed class BackupRunner
             _throttleSignal.Throttled += onThrottle;
         }
 
-        var channel = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(state.Parallelism * 2) { SingleWriter = true });
-        var workers = Enumerable.Range(0, state.Parallelism).Select(_ => WorkerAsync(state, channel.Reader, stop)).ToList();
+        var queue = new WorkQueue<WorkItem>(state.Parallelism * 2);
+        var workers = Enumerable.Range(0, state.Parallelism).Select(_ => WorkerAsync(state, queue, stop)).ToList();
         var checkpoints = run.DryRun ? Task.CompletedTask : CheckpointLoopAsync(state, stop.Token);
         Exception? failure = null;
         try
         {
-            await ProduceAsync(state, channel.Writer, stop.Token);
+            await ProduceAsync(state, queue, stop.Token);
             await Task.WhenAll(workers);
         }
         catch (Exception ex)
@@ -96,7 +95,7 @@ public sealed class BackupRunner
             // Whatever stopped the run, the checkpoint and the report below still get written; the error is rethrown after.
             failure = ex is AggregateException { InnerExceptions.Count: 1 } single ? single.InnerExceptions[0] : ex;
             await stop.CancelAsync();
-            channel.Writer.TryComplete();
+            queue.Complete();
             await Task.WhenAll(workers.Select(w => w.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)));
 
             // A worker's own error explains the stop better than the cancellation it caused.
@@ -214,7 +213,7 @@ public sealed class BackupRunner
         };
     }
 
-    private async Task ProduceAsync(RunState state, ChannelWriter<WorkItem> writer, CancellationToken cancellationToken)
+    private async Task ProduceAsync(RunState state, WorkQueue<WorkItem> queue, CancellationToken cancellationToken)
     {
         var plan = state.Plan;
         var after = state.Checkpoint?.AfterSourceKey;
@@ -261,7 +260,7 @@ public sealed class BackupRunner
                         }
 
                         state.Progress.OnQueued(decision.Size);
-                        await writer.WriteAsync(new WorkItem(slot, decision.Work!), cancellationToken);
+                        await queue.WriteAsync(new WorkItem(slot, decision.Work!), cancellationToken);
                         break;
                 }
             }
@@ -270,18 +269,18 @@ public sealed class BackupRunner
         }
         finally
         {
-            writer.TryComplete();
+            queue.Complete();
         }
     }
 
     private static readonly ReportTotals ExcludedOne = new() { Listed = 1, Excluded = 1 };
 
-    private async Task WorkerAsync(RunState state, ChannelReader<WorkItem> reader, CancellationTokenSource stop)
+    private async Task WorkerAsync(RunState state, WorkQueue<WorkItem> queue, CancellationTokenSource stop)
     {
         var cancellationToken = stop.Token;
         try
         {
-            await foreach (var item in reader.ReadAllAsync(cancellationToken))
+            await foreach (var item in queue.ReadAllAsync(cancellationToken))
             {
                 var entry = await _copier.CopyAsync(state.Context, item.Work, cancellationToken);
                 await WriteAsync(state, entry, cancellationToken);
