@@ -11,6 +11,7 @@ var sections = new Dictionary<string, Func<BenchContext, int>>(StringComparer.Or
     ["cpu"] = CpuSection.Run,
     ["distributed"] = DistributedSection.Run,
     ["distributed-scale"] = DistributedScaleSection.Run,
+    ["functions"] = FunctionsQueueSection.Run,
 };
 
 var context = BenchContext.FromArguments(args, out var requested);
