@@ -47,6 +47,21 @@ public sealed class LocalOssServerFixture : IAsyncLifetime
     public Task PutAsync(string bucket, string key, byte[] data) =>
         Admin.PutObjectAsync(new PutObjectRequest { Bucket = bucket, Key = key, Body = new MemoryStream(data) });
 
+    /// <summary>A plan from a new source bucket of <paramref name="objects"/> random objects (<c>data/00000.txt</c>, …) to a new, empty destination under <c>backup/</c>.</summary>
+    public async Task<Core.Backup.BackupPlan> SeededPlanAsync(int objects, string name)
+    {
+        var source = await NewBucketAsync("src");
+        var destination = await NewBucketAsync("dst");
+        await Parallel.ForEachAsync(Enumerable.Range(0, objects), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+            await PutAsync(source, $"data/{i:D5}.txt", System.Security.Cryptography.RandomNumberGenerator.GetBytes(10 + (i % 50))));
+        return new Core.Backup.BackupPlan
+        {
+            Name = name + "-" + Guid.NewGuid().ToString("N")[..6],
+            Source = new Core.Backup.BucketLocation { Bucket = source, Prefix = "data/" },
+            Destination = new Core.Backup.BucketLocation { Bucket = destination, Prefix = "backup/" },
+        };
+    }
+
     /// <summary>The configuration every host of one test shares: LocalOss, Azurite, the test's own storage names.</summary>
     public IConfiguration Configuration(AzuriteFixture azurite, AzureStorageOptions names, Action<Dictionary<string, string?>>? change = null)
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using OssCopy.AzureStorage.DistributedBackupRun;
 using OssCopy.Core.Backup;
@@ -19,16 +18,8 @@ public sealed class ListStepRedeliveryTests(AzuriteFixture azurite, LocalOssServ
     public async Task A_list_step_delivered_again_sends_the_first_deliverys_work_though_the_destination_changed_meanwhile()
     {
         const int Count = 300;
-        var source = await oss.NewBucketAsync("src");
-        var destination = await oss.NewBucketAsync("dst");
-        await Parallel.ForEachAsync(Enumerable.Range(0, Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
-            await oss.PutAsync(source, $"data/{i:D5}.txt", RandomNumberGenerator.GetBytes(10 + (i % 50))));
-        var plan = new BackupPlan
-        {
-            Name = "relist-" + Guid.NewGuid().ToString("N")[..6],
-            Source = new BucketLocation { Bucket = source, Prefix = "data/" },
-            Destination = new BucketLocation { Bucket = destination, Prefix = "backup/" },
-        };
+        var plan = await oss.SeededPlanAsync(Count, "relist");
+        var (source, destination) = (plan.Source.Bucket, plan.Destination.Bucket);
         await using var driver = new DistributedRunDriver(
             oss.Configuration(azurite, TestNames.UniqueOptions(), s => s["OssCopy:AzureStorage:MaxItemsPerBatch"] = "50"), workers: 1);
         var start = await driver.Starter.StartAsync(plan, null, CancellationToken.None);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using OssCopy.AzureStorage.DistributedBackupRun;
 using OssCopy.Core.Backup;
@@ -13,16 +12,8 @@ public sealed class RedeliveredBatchTests(AzuriteFixture azurite, LocalOssServer
     [Fact]
     public async Task A_batch_claimed_not_fresh_finds_half_its_items_in_the_destination_and_copies_only_the_other_half()
     {
-        var source = await oss.NewBucketAsync("src");
-        var destination = await oss.NewBucketAsync("dst");
-        await Parallel.ForEachAsync(Enumerable.Range(0, 100), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
-            await oss.PutAsync(source, $"data/{i:D5}.txt", RandomNumberGenerator.GetBytes(10 + (i % 50))));
-        var plan = new BackupPlan
-        {
-            Name = "redelivered-" + Guid.NewGuid().ToString("N")[..6],
-            Source = new BucketLocation { Bucket = source, Prefix = "data/" },
-            Destination = new BucketLocation { Bucket = destination, Prefix = "backup/" },
-        };
+        var plan = await oss.SeededPlanAsync(100, "redelivered");
+        var (source, destination) = (plan.Source.Bucket, plan.Destination.Bucket);
         await using var driver = new DistributedRunDriver(oss.Configuration(azurite, TestNames.UniqueOptions()), workers: 1);
         var start = await driver.Starter.StartAsync(plan, null, CancellationToken.None);
         var host = driver.Worker(0);
