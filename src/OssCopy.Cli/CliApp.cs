@@ -346,7 +346,7 @@ public sealed partial class CliApp(CliEnvironment env)
         }
 
         var version = OssSignatureVersion.V4;
-        if (connection.SignatureVersion is { } v && !Enum.TryParse(v, ignoreCase: true, out version))
+        if (connection.SignatureVersion is { } v && !TryName(v, out version))
         {
             errors.Add($"--signature-version: '{v}' is not V4 or V1.");
         }
@@ -387,7 +387,16 @@ public sealed partial class CliApp(CliEnvironment env)
     private static bool TryVerification(string? value, out CopyVerification verification)
     {
         verification = CopyVerification.Full;
-        return value is null || Enum.TryParse(value, ignoreCase: true, out verification) && Enum.IsDefined(verification);
+        return value is null || TryName(value, out verification);
+    }
+
+    /// <summary>An enum value by its name only: Enum.TryParse also takes numbers ("0", "7"), which no flag documents.</summary>
+    private static bool TryName<TEnum>(string value, out TEnum result)
+        where TEnum : struct, Enum
+    {
+        result = default;
+        return Enum.GetNames<TEnum>().Any(n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase))
+            && Enum.TryParse(value, ignoreCase: true, out result);
     }
 
     /// <summary>The engine names request properties; a CLI user knows flags.</summary>

@@ -149,6 +149,7 @@ public class CliTests
     [InlineData("backup --plan p.json --parallel many")]
     [InlineData("backup --plan p.json --parallel 0")]
     [InlineData("backup --plan p.json --verify sometimes")]
+    [InlineData("backup --plan p.json --verify 0")]
     public async Task Bad_usage_exits_2_without_any_OSS_call(string commandLine)
     {
         var h = new Harness();
@@ -170,6 +171,8 @@ public class CliTests
     [InlineData("--endpoint", "ftp://x", "--endpoint:")]
     [InlineData("--metadata", "novalue", "--metadata:")]
     [InlineData("--verify", "sometimes", "--verify:")]
+    [InlineData("--verify", "1", "--verify:")]
+    [InlineData("--signature-version", "4", "--signature-version:")]
     public async Task Bad_input_exits_2_naming_the_flag_before_any_OSS_call(string flag, string value, string expected)
     {
         var h = new Harness();
