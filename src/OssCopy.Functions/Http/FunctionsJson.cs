@@ -14,7 +14,8 @@ public static class FunctionsJson
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         };
-        options.Converters.Add(new JsonStringEnumConverter());
+        // Names only, as the plan loader reads them: a number is not a documented value of any field.
+        options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
         options.Converters.Add(new UInt64AsStringConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

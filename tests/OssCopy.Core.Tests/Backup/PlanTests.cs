@@ -73,6 +73,8 @@ public class PlanTests
     [InlineData("""{"name":"p","source":{"bucket":"a-b"},"destination":{"bucket":"c-d"},"tagRules":[{"action":"Replace","tagging":"k1&k2&k3&k4&k5&k6&k7&k8&k9&k10&k11"}]}""", "tagRules[0].tagging")]
     [InlineData("""{"name":"p","source":{"bucket":"a-b"},"destination":{"bucket":"c-d"},"sourceBuckett":"x"}""", "$")]
     [InlineData("""{"name":"p","source":{"bucket":"a-b"},"destination":{"bucket":"c-d"},"tagRules":[{"action":"Rename"}]}""", "$.tagRules[0].action")]
+    [InlineData("""{"name":"p","source":{"bucket":"a-b"},"destination":{"bucket":"c-d"},"tagRules":[{"action":1}]}""", "$.tagRules[0].action")]
+    [InlineData("""{"name":"p","source":{"bucket":"a-b"},"destination":{"bucket":"c-d"},"tagRules":[{"action":"2"}]}""", "$.tagRules[0].action")]
     public void A_bad_plan_is_refused_naming_the_field(string json, string field)
     {
         var error = Assert.Throws<CopyValidationException>(() => BackupPlanLoader.Parse(json));
