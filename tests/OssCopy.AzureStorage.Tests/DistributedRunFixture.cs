@@ -48,18 +48,43 @@ public sealed class LocalOssServerFixture : IAsyncLifetime
         Admin.PutObjectAsync(new PutObjectRequest { Bucket = bucket, Key = key, Body = new MemoryStream(data) });
 
     /// <summary>A plan from a new source bucket of <paramref name="objects"/> random objects (<c>data/00000.txt</c>, …) to a new, empty destination under <c>backup/</c>.</summary>
-    public async Task<Core.Backup.BackupPlan> SeededPlanAsync(int objects, string name)
+    public async Task<BackupPlan> SeededPlanAsync(int objects, string name)
     {
         var source = await NewBucketAsync("src");
         var destination = await NewBucketAsync("dst");
         await Parallel.ForEachAsync(Enumerable.Range(0, objects), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
             await PutAsync(source, $"data/{i:D5}.txt", System.Security.Cryptography.RandomNumberGenerator.GetBytes(10 + (i % 50))));
-        return new Core.Backup.BackupPlan
+        return new BackupPlan
         {
             Name = name + "-" + Guid.NewGuid().ToString("N")[..6],
-            Source = new Core.Backup.BucketLocation { Bucket = source, Prefix = "data/" },
-            Destination = new Core.Backup.BucketLocation { Bucket = destination, Prefix = "backup/" },
+            Source = new BucketLocation { Bucket = source, Prefix = "data/" },
+            Destination = new BucketLocation { Bucket = destination, Prefix = "backup/" },
         };
+    }
+
+    /// <summary>The same plan run in process (BackupRunner) into <paramref name="destinationBucket"/>: its JSON report, to compare with a distributed run's.</summary>
+    public async Task<(ReportTotals Totals, List<ReportEntry> Objects, JsonElement Root)> RunInProcessAsync(AzuriteFixture azurite, BackupPlan plan, string destinationBucket)
+    {
+        var inProcessPlan = BackupPlanLoader.Parse(RunSpec.PlanToJson(plan));
+        inProcessPlan.Destination.Bucket = destinationBucket;
+        var path = Path.Combine(Path.GetTempPath(), $"inprocess-{Guid.NewGuid():N}.json");
+        try
+        {
+            var services = new ServiceCollection().AddLogging();
+            services.AddOssCopy(Configuration(azurite, TestNames.UniqueOptions()));
+            await using var provider = services.BuildServiceProvider();
+            await using (var writer = new JsonReportWriter(path))
+            {
+                await provider.GetRequiredService<BackupRunner>().RunAsync(inProcessPlan, new BackupRunOptions { Report = writer });
+            }
+
+            await using var file = File.OpenRead(path);
+            return await ReportFile.ReadAsync(file);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>The configuration every host of one test shares: LocalOss, Azurite, the test's own storage names.</summary>

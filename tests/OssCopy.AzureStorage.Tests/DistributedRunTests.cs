@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using OssCopy.AzureStorage.DistributedBackupRun;
-using OssCopy.Core;
 using OssCopy.Core.Backup;
 
 namespace OssCopy.AzureStorage.Tests;
@@ -56,33 +55,14 @@ public sealed class DistributedRunTests(AzuriteFixture azurite, LocalOssServerFi
         Assert.Equal("Completed", distributed.Root.GetProperty("status").GetString());
         Assert.Equal(distributed.Objects.Select(o => o.Key).Order(Utf8Ordinal.Instance), distributed.Objects.Select(o => o.Key));
 
-        var inProcessPlan = BackupPlanLoader.Parse(RunSpec.PlanToJson(plan));
-        inProcessPlan.Destination.Bucket = inProcessDestination;
-        var path = Path.Combine(Path.GetTempPath(), $"inprocess-{Guid.NewGuid():N}.json");
-        try
-        {
-            var services = new ServiceCollection().AddLogging();
-            services.AddOssCopy(oss.Configuration(azurite, TestNames.UniqueOptions()));
-            await using var provider = services.BuildServiceProvider();
-            await using (var writer = new JsonReportWriter(path))
-            {
-                await provider.GetRequiredService<BackupRunner>().RunAsync(inProcessPlan, new BackupRunOptions { Report = writer });
-            }
-
-            await using var file = File.OpenRead(path);
-            var inProcess = await ReportFile.ReadAsync(file);
-            Assert.Equal(inProcess.Totals, distributed.Totals);
-            // 100 excluded; every 14th is in the destination already, every other 7th is there with other content.
-            var unchanged = Enumerable.Range(0, 1000).Count(i => i % 14 == 0);
-            Assert.Equal((1000L, 100L, 900L - unchanged, (long)unchanged, 0L), (distributed.Totals.Listed, distributed.Totals.Excluded, distributed.Totals.Copied, distributed.Totals.Unchanged, distributed.Totals.Failed));
-            Assert.Equal(
-                inProcess.Objects.Select(ReportFile.Comparable).OrderBy(o => o.Key, StringComparer.Ordinal),
-                distributed.Objects.Select(ReportFile.Comparable).OrderBy(o => o.Key, StringComparer.Ordinal));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var inProcess = await oss.RunInProcessAsync(azurite, plan, inProcessDestination);
+        Assert.Equal(inProcess.Totals, distributed.Totals);
+        // 100 excluded; every 14th is in the destination already, every other 7th is there with other content.
+        var unchanged = Enumerable.Range(0, 1000).Count(i => i % 14 == 0);
+        Assert.Equal((1000L, 100L, 900L - unchanged, (long)unchanged, 0L), (distributed.Totals.Listed, distributed.Totals.Excluded, distributed.Totals.Copied, distributed.Totals.Unchanged, distributed.Totals.Failed));
+        Assert.Equal(
+            inProcess.Objects.Select(ReportFile.Comparable).OrderBy(o => o.Key, StringComparer.Ordinal),
+            distributed.Objects.Select(ReportFile.Comparable).OrderBy(o => o.Key, StringComparer.Ordinal));
     }
 
     [Fact]

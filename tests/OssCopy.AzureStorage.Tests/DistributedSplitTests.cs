@@ -1,7 +1,5 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using OssCopy.AzureStorage.DistributedBackupRun;
-using OssCopy.Core;
 using OssCopy.Core.Backup;
 
 namespace OssCopy.AzureStorage.Tests;
@@ -10,26 +8,12 @@ namespace OssCopy.AzureStorage.Tests;
 [Collection(AzuriteTests.Name)]
 public sealed class DistributedSplitTests(AzuriteFixture azurite, LocalOssServerFixture oss) : IClassFixture<LocalOssServerFixture>
 {
-    private async Task<BackupPlan> PlanAsync(int objects, string name)
-    {
-        var source = await oss.NewBucketAsync("src");
-        var destination = await oss.NewBucketAsync("dst");
-        await Parallel.ForEachAsync(Enumerable.Range(0, objects), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
-            await oss.PutAsync(source, $"data/{i:D5}.txt", RandomNumberGenerator.GetBytes(10 + (i % 50))));
-        return new BackupPlan
-        {
-            Name = name + "-" + Guid.NewGuid().ToString("N")[..6],
-            Source = new BucketLocation { Bucket = source, Prefix = "data/" },
-            Destination = new BucketLocation { Bucket = destination, Prefix = "backup/" },
-        };
-    }
-
     private DistributedRunDriver Driver(int workers) => new(oss.Configuration(azurite, TestNames.UniqueOptions()), workers);
 
     [Fact]
     public async Task A_1000_object_run_split_into_4_key_ranges_reports_every_object_once_as_the_in_process_run_does()
     {
-        var plan = await PlanAsync(1000, "split");
+        var plan = await oss.SeededPlanAsync(1000, "split");
         plan.Exclude = ["*3.txt"];
         var inProcessDestination = await oss.NewBucketAsync("dst");
         foreach (var destination in new[] { plan.Destination.Bucket, inProcessDestination })
@@ -60,36 +44,17 @@ public sealed class DistributedSplitTests(AzuriteFixture azurite, LocalOssServer
             $"totals {run.Totals}; report objects {distributed.Objects.Count}; not copied: {string.Join("; ", notCopied)}");
         Assert.True(run.Totals.ExtraInDestination >= 1);
 
-        var inProcessPlan = BackupPlanLoader.Parse(RunSpec.PlanToJson(plan));
-        inProcessPlan.Destination.Bucket = inProcessDestination;
-        var path = Path.Combine(Path.GetTempPath(), $"inprocess-{Guid.NewGuid():N}.json");
-        try
-        {
-            var services = new ServiceCollection().AddLogging();
-            services.AddOssCopy(oss.Configuration(azurite, TestNames.UniqueOptions()));
-            await using var provider = services.BuildServiceProvider();
-            await using (var writer = new JsonReportWriter(path))
-            {
-                await provider.GetRequiredService<BackupRunner>().RunAsync(inProcessPlan, new BackupRunOptions { Report = writer });
-            }
-
-            await using var file = File.OpenRead(path);
-            var inProcess = await ReportFile.ReadAsync(file);
-            Assert.Equal(inProcess.Totals, distributed.Totals);
-            Assert.Equal(
-                inProcess.Objects.Select(ReportFile.Comparable).OrderBy(o => o.Key, StringComparer.Ordinal),
-                distributed.Objects.Select(ReportFile.Comparable).OrderBy(o => o.Key, StringComparer.Ordinal));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var inProcess = await oss.RunInProcessAsync(azurite, plan, inProcessDestination);
+        Assert.Equal(inProcess.Totals, distributed.Totals);
+        Assert.Equal(
+            inProcess.Objects.Select(ReportFile.Comparable).OrderBy(o => o.Key, StringComparer.Ordinal),
+            distributed.Objects.Select(ReportFile.Comparable).OrderBy(o => o.Key, StringComparer.Ordinal));
     }
 
     [Fact]
     public async Task A_second_split_run_cuts_its_ranges_at_the_last_runs_sync_ranges_and_makes_listing_requests_only()
     {
-        var plan = await PlanAsync(600, "split-rerun");
+        var plan = await oss.SeededPlanAsync(600, "split-rerun");
         await using var driver = Driver(workers: 2);
         var options = new DistributedRunOptions { KeyRanges = 3 };
         var first = await driver.Starter.StartAsync(plan, options, CancellationToken.None);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using OssCopy.AzureStorage.DistributedBackupRun;
 using OssCopy.Core.Backup;
@@ -9,24 +8,10 @@ namespace OssCopy.AzureStorage.Tests;
 [Collection(AzuriteTests.Name)]
 public sealed class DuplicateDeliveryTests(AzuriteFixture azurite, LocalOssServerFixture oss) : IClassFixture<LocalOssServerFixture>
 {
-    private async Task<BackupPlan> PlanAsync(int objects, string name)
-    {
-        var source = await oss.NewBucketAsync("src");
-        var destination = await oss.NewBucketAsync("dst");
-        await Parallel.ForEachAsync(Enumerable.Range(0, objects), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
-            await oss.PutAsync(source, $"data/{i:D5}.txt", RandomNumberGenerator.GetBytes(10 + (i % 50))));
-        return new BackupPlan
-        {
-            Name = name + "-" + Guid.NewGuid().ToString("N")[..6],
-            Source = new BucketLocation { Bucket = source, Prefix = "data/" },
-            Destination = new BucketLocation { Bucket = destination, Prefix = "backup/" },
-        };
-    }
-
     [Fact]
     public async Task The_same_copy_batch_handled_by_two_workers_at_once_copies_each_object_once()
     {
-        var plan = await PlanAsync(120, "dupbatch");
+        var plan = await oss.SeededPlanAsync(120, "dupbatch");
         await using var driver = new DistributedRunDriver(oss.Configuration(azurite, TestNames.UniqueOptions()), workers: 2);
         var start = await driver.Starter.StartAsync(plan, null, CancellationToken.None);
         var lists = driver.Worker(0).GetRequiredService<ListStepHandler>();
@@ -61,7 +46,7 @@ public sealed class DuplicateDeliveryTests(AzuriteFixture azurite, LocalOssServe
     [Fact]
     public async Task A_list_step_handled_by_two_workers_at_once_leads_to_each_object_copied_once()
     {
-        var plan = await PlanAsync(200, "dupstep");
+        var plan = await oss.SeededPlanAsync(200, "dupstep");
         await using var driver = new DistributedRunDriver(oss.Configuration(azurite, TestNames.UniqueOptions()), workers: 3);
         var start = await driver.Starter.StartAsync(plan, null, CancellationToken.None);
         oss.Server.Counters.Reset();
