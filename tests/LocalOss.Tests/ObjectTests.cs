@@ -181,6 +181,25 @@ public sealed class ObjectTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.Equal("max-age=5", get.Header("Cache-Control"));
     }
 
+    [Theory]
+    [InlineData("#|\n")]
+    [InlineData("a\rb")]
+    [InlineData("nul\0")]
+    [InlineData("del\u007f")]
+    public async Task A_response_override_with_a_control_character_is_InvalidArgument_not_a_500(string value)
+    {
+        var bucket = await fixture.NewBucketAsync();
+        await Client.PutAsync(bucket, "o", "x");
+        var get = await Client.GetAsync(bucket, "o", c => c.Q("response-content-type", value));
+        Assert.Equal(400, get.Status);
+        // The error echoes the value raw, as OSS echoes control characters (see XmlOut): read it as text, not strict XML.
+        Assert.Contains("<Code>InvalidArgument</Code>", get.Text, StringComparison.Ordinal);
+        Assert.Contains("<ArgumentName>response-content-type</ArgumentName>", get.Text, StringComparison.Ordinal);
+        var tabbed = await Client.GetAsync(bucket, "o", c => c.Q("response-content-language", "en\tzh"));
+        Assert.Equal(200, tabbed.Status);
+        Assert.Equal("en\tzh", tabbed.Header("Content-Language"));
+    }
+
     [Fact]
     public async Task Head_errors_have_no_body_but_ec_and_base64_error_xml()
     {

@@ -137,6 +137,17 @@ public sealed class PostObjectTests(ServerFixture fixture) : IClassFixture<Serve
             new byte[10], http: noRedirects);
         Assert.Equal(HttpStatusCode.SeeOther, redirect.StatusCode);
         Assert.StartsWith("https://example.test/done?bucket=" + bucket + "&key=ok%2Fr&etag=", redirect.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        // A field that would become a response header must not hold a control character: refused before anything is stored.
+        foreach (var (field, value) in new[] { ("x-oss-meta-note", "two\nlines"), ("Content-Disposition", "a\rb"), ("success_action_redirect", "https://example.test/\n") })
+        {
+            var refused = await PostAsync(bucket, new Dictionary<string, string>(SignV1(limited)) { ["key"] = "ok/ctl", [field] = value }, new byte[10], http: noRedirects);
+            var refusal = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, field + ": " + refusal);
+            Assert.Contains("<Code>InvalidArgument</Code>", refusal, StringComparison.Ordinal);
+            Assert.Contains($"<ArgumentName>{field}</ArgumentName>", refusal, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(404, (await Client.HeadAsync(bucket, "ok/ctl")).Status);
+        }
+
         var malformed = await fixture.Http.PostAsync(new Uri(fixture.Server.BaseAddress, "/" + bucket + "/"),
             new StringContent("--x\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n--x--\r\n", Encoding.UTF8, "multipart/form-data"));
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);

@@ -240,7 +240,7 @@ internal sealed partial class OssService
         {
             if (r.Q(query) is { } value)
             {
-                h[header] = value;
+                h[header] = ResponseHeaderValue.Checked(query, value);
             }
         }
     }

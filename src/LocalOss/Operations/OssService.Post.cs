@@ -102,6 +102,11 @@ internal sealed partial class OssService
         }
 
         var write = ParseWriteHeaders(name => fields.GetValueOrDefault(name), fields);
+        if (fields.GetValueOrDefault("success_action_redirect") is { } redirect)
+        {
+            ResponseHeaderValue.Checked("success_action_redirect", redirect); // it becomes the Location of the answer
+        }
+
         var staged = await _store.Blobs.StageAsync(file.Body, declaredLength: null, ct).ConfigureAwait(false);
         try
         {

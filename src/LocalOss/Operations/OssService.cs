@@ -237,7 +237,7 @@ internal sealed partial class OssService
         {
             if (header(name) is { } value)
             {
-                headers.Add(new(name, value));
+                headers.Add(new(name, ResponseHeaderValue.Checked(name, value)));
             }
         }
 
@@ -245,7 +245,7 @@ internal sealed partial class OssService
         {
             if (name.StartsWith("x-oss-meta-", StringComparison.OrdinalIgnoreCase))
             {
-                headers.Add(new(name.ToLowerInvariant(), value));
+                headers.Add(new(name.ToLowerInvariant(), ResponseHeaderValue.Checked(name, value)));
             }
         }
 
@@ -284,7 +284,7 @@ internal sealed partial class OssService
         }
 
         var tagging = header("x-oss-tagging");
-        var contentType = header(Http.OssHeaderNames.ContentType);
+        var contentType = header(Http.OssHeaderNames.ContentType) is { } type ? ResponseHeaderValue.Checked(Http.OssHeaderNames.ContentType, type) : null;
         return new WriteHeaders
         {
             ContentType = contentType is { Length: > 0 } ? contentType : "application/octet-stream",
