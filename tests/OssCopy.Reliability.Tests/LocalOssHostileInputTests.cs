@@ -181,8 +181,11 @@ public sealed class LocalOssHostileInputTests(LocalOssWorld oss, Xunit.Abstracti
 
             Assert.False(timeout.IsCancellationRequested, "no answer and no close within 15 s");
             var text = Encoding.Latin1.GetString(answer.ToArray());
-            // 505 is HTTP's own answer to an HTTP version the server does not speak; any other 5xx is a failure.
-            var versionUnsupported = text.StartsWith("HTTP/1.1 505", StringComparison.Ordinal) && Encoding.Latin1.GetString(bytes).Contains(" HTTP/9.9\r\n", StringComparison.Ordinal);
+            // 505 is HTTP's own answer to a request line whose version is not one the server speaks (HTTP/9.9, or noise
+            // read as the version when the target holds a space or a line break); any other 5xx is a failure.
+            var requestLine = Encoding.Latin1.GetString(bytes).Split('\n')[0].TrimEnd('\r'); // Kestrel ends a line at a bare LF too
+            var versionUnsupported = text.StartsWith("HTTP/1.1 505", StringComparison.Ordinal)
+                                     && !requestLine.EndsWith(" HTTP/1.1", StringComparison.Ordinal) && !requestLine.EndsWith(" HTTP/1.0", StringComparison.Ordinal);
             Assert.False(text.StartsWith("HTTP/1.1 5", StringComparison.Ordinal) && !versionUnsupported, text.Split('\n')[0]);
         }, iter: 60, threads: 1, print: b => Encoding.Latin1.GetString(b.AsSpan(0, Math.Min(b.Length, 200))));
     }
