@@ -13,7 +13,8 @@ public sealed record RunContext(RunSpec Spec, BackupPlan Plan, PlanCopyContext C
 /// message. Copies of every run in this process share one <see cref="AdaptiveConcurrencyLimiter"/>: a worker paces
 /// itself against the OSS endpoint as the in-process run does (slow start from <c>InitialParallelism</c>, the same
 /// decrease and recovery), lowering its concurrency when throttled, on every throttled attempt the client's
-/// <see cref="ThrottleSignal"/> sees (its own retries included), as the runner does.
+/// <see cref="ThrottleSignal"/> sees (its own retries included), as the runner does; and since other workers share
+/// the cap, it recovers more slowly while more than <c>WorkerThrottledShareGoal</c> of its attempts are refused.
 /// </summary>
 public sealed class RunContexts : IDisposable
 {
@@ -36,6 +37,8 @@ public sealed class RunContexts : IDisposable
             SlowStart = true,
             DecreaseFactor = _options.ConcurrencyDecreaseFactor,
             RoundsPerIncreaseAfterThrottle = _options.ConcurrencyRecoveryRounds,
+            // Other workers share the cap: probe more slowly while more than this share is refused (see the option).
+            ThrottledShareGoal = _options.WorkerThrottledShareGoal,
         };
         _throttleSignal = throttleSignal;
         if (_throttleSignal is not null)

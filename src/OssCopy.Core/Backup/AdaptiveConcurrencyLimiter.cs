@@ -18,6 +18,12 @@ public sealed class AdaptiveConcurrencyLimiter
     private readonly TimeProvider _time;
     private long _lastSignalDecrease = long.MinValue;
 
+    // For ThrottledShareGoal: copies that succeeded and throttled attempts since the last decrease (one probing cycle),
+    // and the rounds per added slot it has set (0 until it first does).
+    private long _successesSinceDecrease;
+    private long _throttlesSinceDecrease;
+    private int _adaptedRounds;
+
     public AdaptiveConcurrencyLimiter(int maximum, int minimum = 1, int? initial = null, TimeProvider? timeProvider = null)
     {
         _time = timeProvider ?? TimeProvider.System;
@@ -57,6 +63,7 @@ public sealed class AdaptiveConcurrencyLimiter
         (int Old, int New)? changed = null;
         lock (_gate)
         {
+            _throttlesSinceDecrease++;
             var now = _time.GetTimestamp();
             if (_lastSignalDecrease != long.MinValue && _time.GetElapsedTime(_lastSignalDecrease, now) < SignalWindow)
             {
@@ -99,6 +106,39 @@ public sealed class AdaptiveConcurrencyLimiter
     private readonly int _roundsPerIncrease = 1;
 
     /// <summary>
+    /// When above 0: the share of attempts refused that probing aims to stay under. Each time throttling lowers the limit,
+    /// the share refused over the cycle since the last decrease doubles the rounds per added slot when it is above
+    /// the goal (up to <see cref="MaxRoundsPerIncrease"/>) and halves them when it is under half the goal (down to
+    /// <see cref="RoundsPerIncreaseAfterThrottle"/>). For clients that share one cap and pace themselves apart
+    /// (distributed workers): each adds a slot every few rounds, so together they climb back to the cap as many times
+    /// faster as there are of them, overshoot sooner and are refused more; none knows how many there are, but each
+    /// sees the share refused, which is about the same for all (a token bucket refuses at random), so all slow down
+    /// together until it is under the goal. 0 (the default) keeps the rounds fixed.
+    /// </summary>
+    public double ThrottledShareGoal
+    {
+        get => _throttledShareGoal;
+        init => _throttledShareGoal = value is >= 0 and < 1 ? value : throw new ArgumentOutOfRangeException(nameof(ThrottledShareGoal), value, "The throttled share goal must be at least 0 and under 1.");
+    }
+
+    private readonly double _throttledShareGoal;
+
+    /// <summary>The most rounds per added slot <see cref="ThrottledShareGoal"/> sets.</summary>
+    public const int MaxRoundsPerIncrease = 64;
+
+    /// <summary>Rounds of <c>limit</c> successes per added slot now that throttling has been seen (what <see cref="ThrottledShareGoal"/> has set, if it is on).</summary>
+    public int RoundsPerIncrease
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Math.Max(_roundsPerIncrease, _adaptedRounds);
+            }
+        }
+    }
+
+    /// <summary>
     /// Until the first throttling, every success adds one (the limit doubles each round, as TCP's slow start), so a
     /// run that starts low reaches a cap in a few round trips instead of starting far above it and being cut down
     /// several times by the refusals of its first burst. Off by default: the limit then grows by one a round.
@@ -110,14 +150,33 @@ public sealed class AdaptiveConcurrencyLimiter
 
     private (int Old, int New) Decrease()
     {
+        AdaptRounds();
         var old = _limit;
         var lowered = Math.Max(Minimum, (int)(_limit * DecreaseFactor));
         _limit = lowered;
         _successes = 0;
+        _successesSinceDecrease = 0;
+        _throttlesSinceDecrease = 0;
         _epoch++;
         Decreases++;
         Lowest = Math.Min(Lowest, lowered);
         return (old, lowered);
+    }
+
+    /// <summary>Under the lock: the rounds per added slot for the share refused over the cycle that ends now.</summary>
+    private void AdaptRounds()
+    {
+        var attempts = _successesSinceDecrease + _throttlesSinceDecrease;
+        if (ThrottledShareGoal <= 0 || attempts == 0)
+        {
+            return;
+        }
+
+        var refused = (double)_throttlesSinceDecrease / attempts;
+        var rounds = Math.Max(_roundsPerIncrease, _adaptedRounds);
+        _adaptedRounds = refused > ThrottledShareGoal ? Math.Min(MaxRoundsPerIncrease, rounds * 2)
+            : refused < ThrottledShareGoal / 2 ? Math.Max(_roundsPerIncrease, rounds / 2)
+            : rounds;
     }
 
     /// <summary>Waits for a slot; dispose the lease (or report on it) when the work is done.</summary>
@@ -169,6 +228,7 @@ public sealed class AdaptiveConcurrencyLimiter
             _inFlight--;
             if (outcome == Outcome.Success)
             {
+                _successesSinceDecrease++;
                 if (SlowStart && Decreases == 0 && _limit < Maximum)
                 {
                     changed = (_limit, _limit + 1);
@@ -176,7 +236,7 @@ public sealed class AdaptiveConcurrencyLimiter
                     // The start is not a lowering: Lowest reports what throttling did.
                     Lowest = _limit;
                 }
-                else if (++_successes >= _limit * (Decreases > 0 ? RoundsPerIncreaseAfterThrottle : 1) && _limit < Maximum)
+                else if (++_successes >= _limit * (Decreases > 0 ? Math.Max(_roundsPerIncrease, _adaptedRounds) : 1) && _limit < Maximum)
                 {
                     changed = (_limit, _limit + 1);
                     _limit++;
@@ -185,6 +245,7 @@ public sealed class AdaptiveConcurrencyLimiter
             }
             else if (outcome == Outcome.Throttled && lease.Epoch == _epoch)
             {
+                _throttlesSinceDecrease++;
                 changed = Decrease();
             }
 

@@ -52,6 +52,16 @@ public sealed class BackupRunnerOptions : IValidatableObject
     [Range(1, 16)]
     public int ConcurrencyRecoveryRounds { get; set; } = 2;
 
+    /// <summary>
+    /// For the workers of a distributed run, which share one account cap and each pace themselves: the share of attempts
+    /// refused for rate that their probing aims to stay under (each worker slows its recovery while it sees more; see
+    /// <see cref="AdaptiveConcurrencyLimiter.ThrottledShareGoal"/>). Without it, n workers climb back to the cap n
+    /// times as fast as one and are refused about n times as often. 0 turns it off. The in-process runner, one
+    /// client, keeps <see cref="ConcurrencyRecoveryRounds"/> fixed.
+    /// </summary>
+    [Range(0, 0.5)]
+    public double WorkerThrottledShareGoal { get; set; } = 0.01;
+
     /// <summary>How often an object throttled to the end of the client's own retries is tried again, at the lowered concurrency.</summary>
     [Range(0, 20)]
     public int ThrottleRetries { get; set; } = 3;

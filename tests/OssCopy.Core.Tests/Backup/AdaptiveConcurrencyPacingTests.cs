@@ -73,6 +73,59 @@ public class AdaptiveConcurrencyPacingTests
         Assert.Equal([4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6], seen);
     }
 
+    [Fact]
+    public async Task A_cycle_refused_over_the_goal_doubles_the_rounds_per_slot_and_one_under_half_of_it_halves_them()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var limiter = new AdaptiveConcurrencyLimiter(maximum: 64, initial: 40, timeProvider: time) { RoundsPerIncreaseAfterThrottle = 2, ThrottledShareGoal = 0.01 };
+        async Task Cycle(int successes, int throttles)
+        {
+            for (var i = 0; i < successes; i++)
+            {
+                (await limiter.AcquireAsync(CancellationToken.None)).Succeeded();
+            }
+
+            for (var i = 0; i < throttles; i++)
+            {
+                limiter.ReportThrottle(); // one burst: the first cuts, the rest are counted
+            }
+
+            time.Advance(limiter.SignalWindow);
+        }
+
+        await Cycle(successes: 999, throttles: 1);   // 0.1 % refused: under half the goal, and never below the configured 2
+        Assert.Equal(2, limiter.RoundsPerIncrease);
+        await Cycle(successes: 95, throttles: 5);    // the cut sees 1 of 96 (1 %): over; the burst's other 4 count in the next cycle
+        Assert.Equal(4, limiter.RoundsPerIncrease);
+        await Cycle(successes: 98, throttles: 2);    // 5 of 103: over
+        Assert.Equal(8, limiter.RoundsPerIncrease);
+        await Cycle(successes: 999, throttles: 1);   // 2 of 1,001 (0.2 %): under half the goal
+        Assert.Equal(4, limiter.RoundsPerIncrease);
+        await Cycle(successes: 1999, throttles: 1);
+        await Cycle(successes: 1999, throttles: 1);
+        Assert.Equal(2, limiter.RoundsPerIncrease); // never below the configured rounds
+    }
+
+    [Fact]
+    public async Task Without_a_goal_the_rounds_per_slot_stay_as_configured()
+    {
+        var limiter = new AdaptiveConcurrencyLimiter(maximum: 64, initial: 40) { RoundsPerIncreaseAfterThrottle = 2, SignalWindow = TimeSpan.Zero };
+        for (var cycle = 0; cycle < 5; cycle++)
+        {
+            (await limiter.AcquireAsync(CancellationToken.None)).Succeeded();
+            limiter.ReportThrottle();
+            limiter.ReportThrottle();
+        }
+
+        Assert.Equal(2, limiter.RoundsPerIncrease);
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.0)]
+    public void A_throttled_share_goal_outside_zero_and_one_is_refused(double goal) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdaptiveConcurrencyLimiter(maximum: 8) { ThrottledShareGoal = goal });
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(1.0)]
