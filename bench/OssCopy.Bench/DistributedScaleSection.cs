@@ -16,7 +16,7 @@ namespace OssCopy.Bench;
 
 /// <summary>One backup: <see cref="Workers"/> 0 is the in-process runner (BackupRunner, no queues) at the parallelism of all 8 workers together.</summary>
 internal sealed record DistributedScaleRun(int Workers, int KeyRanges, int Objects, double Seconds, long Requests, long Throttled, long Failed,
-    int FinalConcurrency, int ConcurrencyDecreases, double SteadyObjectsPerSecond, double SteadyThrottledShare)
+    int FinalConcurrency, int ConcurrencyDecreases, double SteadyObjectsPerSecond, double SteadyThrottledShare, double SteadyMeanLimit, double SteadyMeanInFlight)
 {
     public double ObjectsPerSecond => Objects / Seconds;
 
@@ -40,16 +40,17 @@ internal sealed record DistributedScaleReport(
     {
         output.WriteLine(I($"Backups of sequential keys (obj/000000, ...) through LocalOss at account {AccountRequestsPerSecond:N0} requests/s, key prefix ({PrefixLength} chars) {PrefixRequestsPerSecond:N0}/s, latency {LatencyMilliseconds} ms;"));
         output.WriteLine(I($"in process (BackupRunner, up to {8 * ParallelismPerWorker} copies in flight) and distributed (worker hosts over Azurite queues, up to {ParallelismPerWorker} copies in flight each), on {Machine}"));
-        output.WriteLine(I($"  {"workers",10} {"key ranges",10} {"objects",8} {"objects/s",10} {"of account cap",15} {"requests",9} {"throttled",10} {"share",7} {"steady",7} {"throttled",9} {"limit/cuts",11} {"seconds",8}  goal"));
+        output.WriteLine(I($"  {"workers",10} {"key ranges",10} {"objects",8} {"objects/s",10} {"of account cap",15} {"requests",9} {"throttled",10} {"share",7} {"steady",7} {"throttled",9} {"limit/in flight",15} {"limit/cuts",11} {"seconds",8}  goal"));
         foreach (var run in Runs)
         {
             var goal = !GoalApplies(run) ? "-" : MeetsGoal(run) ? "met" : "MISSED";
-            output.WriteLine(I($"  {(run.Workers == 0 ? "in process" : run.Workers.ToString(CultureInfo.InvariantCulture)),10} {(run.Workers == 0 ? "-" : run.KeyRanges.ToString(CultureInfo.InvariantCulture)),10} {run.Objects,8:N0} {run.ObjectsPerSecond,10:N0} {run.ObjectsPerSecond / AccountRequestsPerSecond,15:P1} {run.Requests,9:N0} {run.Throttled,10:N0} {run.ThrottledShare,7:P1} {run.SteadyObjectsPerSecond / AccountRequestsPerSecond,7:P1} {run.SteadyThrottledShare,9:P1} {$"{run.FinalConcurrency}/{run.ConcurrencyDecreases}",11} {run.Seconds,8:F1}  {goal}"));
+            output.WriteLine(I($"  {(run.Workers == 0 ? "in process" : run.Workers.ToString(CultureInfo.InvariantCulture)),10} {(run.Workers == 0 ? "-" : run.KeyRanges.ToString(CultureInfo.InvariantCulture)),10} {run.Objects,8:N0} {run.ObjectsPerSecond,10:N0} {run.ObjectsPerSecond / AccountRequestsPerSecond,15:P1} {run.Requests,9:N0} {run.Throttled,10:N0} {run.ThrottledShare,7:P1} {run.SteadyObjectsPerSecond / AccountRequestsPerSecond,7:P1} {run.SteadyThrottledShare,9:P1} {(run.SteadyMeanInFlight < 0 ? $"{run.SteadyMeanLimit:F1}/-" : $"{run.SteadyMeanLimit:F1}/{run.SteadyMeanInFlight:F1}"),15} {$"{run.FinalConcurrency}/{run.ConcurrencyDecreases}",11} {run.Seconds,8:F1}  {goal}"));
         }
 
         output.WriteLine(I($"  goal (issue 15), for the in-process run and {SufficientWorkers}+ workers (whose copies in flight together can exceed the cap): >= {CapGoal:P0} of the account cap, < {ThrottledGoal:P0} of requests throttled,"));
         output.WriteLine("  in the steady part (steady: from 10 % to 90 % of the objects copied, so the slow start and the last batches' tail are left out)");
-        output.WriteLine("  limit/cuts: the concurrency limits at the end (workers' summed) / how often throttling lowered them");
+        output.WriteLine("  limit/in flight: in the steady part, the concurrency limit (workers' summed) and the copies in flight, on average: in flight well under");
+        output.WriteLine("  the limit means the limiters did not bind (the workers had no more copies ready); limit/cuts: the limits at the end / how often throttling lowered them");
     }
 
     public void Save(string path)
@@ -188,7 +189,7 @@ internal static class DistributedScaleSection
             Cap(server);
             var progress = new BackupProgress();
             var stopwatch = Stopwatch.StartNew();
-            var steady = new SteadyPart(server, objects, stopwatch);
+            var steady = new SteadyPart(server, objects, stopwatch, () => (progress.Concurrency, -1));
             using var sampling = new CancellationTokenSource();
             var sampler = steady.SampleEveryAsync(() => progress.Copied, sampling.Token);
             var report = await host.GetRequiredService<BackupRunner>().RunAsync(
@@ -203,7 +204,7 @@ internal static class DistributedScaleSection
             }
 
             return new DistributedScaleRun(0, 1, objects, seconds, server.Counters.Total, server.Counters.Throttled, report.Totals.Failed,
-                report.FinalConcurrency, report.ConcurrencyDecreases, steady.ObjectsPerSecond, steady.ThrottledShare);
+                report.FinalConcurrency, report.ConcurrencyDecreases, steady.ObjectsPerSecond, steady.ThrottledShare, steady.MeanLimit, steady.MeanInFlight);
         }
         finally
         {
@@ -250,7 +251,8 @@ internal static class DistributedScaleSection
             using var stop = new CancellationTokenSource();
             var running = hosts.Skip(1).Select(h => h.GetRequiredService<DistributedWorker>().RunAsync(2, stop.Token)).ToList();
             var store = hosts[0].GetRequiredService<RunStore>();
-            var steady = new SteadyPart(server, objects, stopwatch);
+            var limiters = hosts.Skip(1).Select(h => h.GetRequiredService<RunContexts>().Limiter).ToList();
+            var steady = new SteadyPart(server, objects, stopwatch, () => (limiters.Sum(l => l.Limit), limiters.Sum(l => l.InFlight)));
             RunRecord run;
             while (!(run = (await store.GetAsync(plan.Name, start.Run.RunId, CancellationToken.None))!).IsFinished)
             {
@@ -267,9 +269,8 @@ internal static class DistributedScaleSection
                 throw new BenchmarkFailedException($"the run with {workers} workers and {ranges} key ranges ended {run.Status}: {run.Totals.Copied} of {objects} copied, {run.Totals.Failed} failed");
             }
 
-            var limiters = hosts.Skip(1).Select(h => h.GetRequiredService<RunContexts>().Limiter).ToList();
             return new DistributedScaleRun(workers, ranges, objects, seconds, server.Counters.Total, server.Counters.Throttled, run.Totals.Failed,
-                limiters.Sum(l => l.Limit), limiters.Sum(l => l.Decreases), steady.ObjectsPerSecond, steady.ThrottledShare);
+                limiters.Sum(l => l.Limit), limiters.Sum(l => l.Decreases), steady.ObjectsPerSecond, steady.ThrottledShare, steady.MeanLimit, steady.MeanInFlight);
         }
         finally
         {
@@ -297,15 +298,16 @@ internal static class DistributedScaleSection
     /// The steady part of a run: samples of objects copied against LocalOss's request counters, and the rate and the
     /// share throttled between the samples where 10 % and 90 % of the objects were copied (as the <c>scale</c> section).
     /// </summary>
-    private sealed class SteadyPart(LocalOssServer server, int objects, Stopwatch stopwatch)
+    private sealed class SteadyPart(LocalOssServer server, int objects, Stopwatch stopwatch, Func<(int Limit, int InFlight)> concurrency)
     {
-        private readonly List<(double Seconds, long Copied, long Requests, long Throttled)> _samples = [];
+        private readonly List<(double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight)> _samples = [];
 
         public void Add(long copied)
         {
+            var (limit, inFlight) = concurrency();
             lock (_samples)
             {
-                _samples.Add((stopwatch.Elapsed.TotalSeconds, copied, server.Counters.Total, server.Counters.Throttled));
+                _samples.Add((stopwatch.Elapsed.TotalSeconds, copied, server.Counters.Total, server.Counters.Throttled, limit, inFlight));
             }
         }
 
@@ -330,14 +332,31 @@ internal static class DistributedScaleSection
 
         public double ThrottledShare => Between((from, to) => to.Requests == from.Requests ? 0 : (double)(to.Throttled - from.Throttled) / (to.Requests - from.Requests));
 
-        private double Between(Func<(double Seconds, long Copied, long Requests, long Throttled), (double Seconds, long Copied, long Requests, long Throttled), double> measure)
+        /// <summary>The concurrency limit (summed over workers) in the steady part, on average: what the limiters allowed.</summary>
+        public double MeanLimit => Mean(s => s.Limit);
+
+        /// <summary>Copies in flight in the steady part, on average (-1: not known): below the limit, the limiters did not bind.</summary>
+        public double MeanInFlight => Mean(s => s.InFlight);
+
+        private double Mean(Func<(double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight), int> value) =>
+            Between((from, to) =>
+            {
+                lock (_samples)
+                {
+                    return _samples.Where(s => s.Seconds >= from.Seconds && s.Seconds <= to.Seconds).Average(s => (double)value(s));
+                }
+            });
+
+        private double Between(Func<(double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight), (double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight), double> measure)
         {
+            (double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight) from, to;
             lock (_samples)
             {
-                var from = _samples.FirstOrDefault(s => s.Copied >= objects / 10);
-                var to = _samples.LastOrDefault(s => s.Copied <= objects * 9 / 10);
-                return from.Seconds > 0 && to.Seconds > from.Seconds ? measure(from, to) : double.NaN;
+                from = _samples.FirstOrDefault(s => s.Copied >= objects / 10);
+                to = _samples.LastOrDefault(s => s.Copied <= objects * 9 / 10);
             }
+
+            return from.Seconds > 0 && to.Seconds > from.Seconds ? measure(from, to) : double.NaN;
         }
     }
 }
