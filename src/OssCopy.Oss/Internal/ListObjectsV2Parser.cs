@@ -193,10 +193,10 @@ internal static class ListObjectsV2Parser
                         lastModified = First(reader, ref seen, Seen.LastModified, lastModified);
                         break;
                     case "StorageClass":
-                        storageClass = First(reader, ref seen, Seen.StorageClass, storageClass);
+                        storageClass = Shared(First(reader, ref seen, Seen.StorageClass, storageClass));
                         break;
                     case "Type":
-                        type = First(reader, ref seen, Seen.Type, type);
+                        type = Shared(First(reader, ref seen, Seen.Type, type));
                         break;
                     case "Owner" when (seen & Seen.Owner) == 0:
                         seen |= Seen.Owner;
@@ -382,6 +382,25 @@ internal static class ListObjectsV2Parser
             page.CommonPrefixes[i] = Uri.UnescapeDataString(page.CommonPrefixes[i]);
         }
     }
+
+    /// <summary>
+    /// The one shared instance of a storage class or object type OSS names, else the value itself: a page's thousand
+    /// entries then hold one "Standard" and one "Normal" between them. A backup keeps each page until its last key is
+    /// copied, long enough for the garbage collector to promote what it holds, so a page's size is CPU per key.
+    /// </summary>
+    private static string? Shared(string? value) => value switch
+    {
+        OssStorageClass.Standard => OssStorageClass.Standard,
+        OssStorageClass.IA => OssStorageClass.IA,
+        OssStorageClass.Archive => OssStorageClass.Archive,
+        OssStorageClass.ColdArchive => OssStorageClass.ColdArchive,
+        OssStorageClass.DeepColdArchive => OssStorageClass.DeepColdArchive,
+        "Normal" => "Normal",
+        "Multipart" => "Multipart",
+        "Appendable" => "Appendable",
+        "Symlink" => "Symlink",
+        _ => value,
+    };
 
     private static bool IsUrl(string? encodingType) => string.Equals(encodingType, "url", StringComparison.OrdinalIgnoreCase);
 
