@@ -37,7 +37,7 @@ internal static class ListObjectsV2Parser
 
         public string? EncodingType { get; set; }
 
-        public List<OssObjectSummary> Contents { get; } = [];
+        public CompactObjectList Contents { get; set; } = new();
 
         public List<string> CommonPrefixes { get; } = [];
     }
@@ -105,7 +105,7 @@ internal static class ListObjectsV2Parser
                     if (int.TryParse(page.KeyCount, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) && count is > 0 and <= 1000
                         && page.Contents.Count == 0)
                     {
-                        page.Contents.Capacity = count;
+                        page.Contents.EnsureCapacity(count);
                     }
 
                     break;
@@ -142,6 +142,7 @@ internal static class ListObjectsV2Parser
     public static ListObjectsV2Result ToResult(Page page, string requestedBucket, int statusCode, string requestId, IReadOnlyDictionary<string, string> headers)
     {
         var encoded = IsUrl(page.EncodingType);
+        page.Contents.TrimExcess();
         return new ListObjectsV2Result
         {
             StatusCode = statusCode,
@@ -371,11 +372,14 @@ internal static class ListObjectsV2Parser
 
     private static void DecodeLate(Page page)
     {
-        for (var i = 0; i < page.Contents.Count; i++)
+        var decoded = new CompactObjectList();
+        decoded.EnsureCapacity(page.Contents.Count);
+        foreach (var item in page.Contents)
         {
-            var item = page.Contents[i];
-            page.Contents[i] = item with { Key = Uri.UnescapeDataString(item.Key) };
+            decoded.Add(item with { Key = Uri.UnescapeDataString(item.Key) });
         }
+
+        page.Contents = decoded;
 
         for (var i = 0; i < page.CommonPrefixes.Count; i++)
         {
