@@ -42,19 +42,20 @@ public static class OssCopyMetrics
 
     internal static readonly Histogram<double> RunDurationHistogram = Meter.CreateHistogram<double>(RunDuration, "s", "How long a plan run took.");
 
-    internal static void RecordOutcome(string plan, string status, long bytesCopied, bool failed)
+    /// <remarks>The status is named only when someone listens: every object copied comes through here.</remarks>
+    internal static void RecordOutcome(string plan, Backup.ReportAction status, long bytesCopied, bool failed)
     {
         if (CopyCounter.Enabled)
         {
-            CopyCounter.Add(1, new TagList { { StatusTag, status }, { PlanTag, plan } });
+            CopyCounter.Add(1, new TagList { { StatusTag, status.ToString() }, { PlanTag, plan } });
         }
 
-        if (bytesCopied > 0)
+        if (bytesCopied > 0 && BytesCounter.Enabled)
         {
             BytesCounter.Add(bytesCopied, new KeyValuePair<string, object?>(PlanTag, plan));
         }
 
-        if (failed)
+        if (failed && FailureCounter.Enabled)
         {
             FailureCounter.Add(1, new KeyValuePair<string, object?>(PlanTag, plan));
         }

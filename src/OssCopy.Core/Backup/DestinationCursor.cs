@@ -14,6 +14,7 @@ internal sealed class DestinationCursor(Func<string?, IAsyncEnumerable<ListObjec
     private IAsyncEnumerator<ListObjectsV2Result>? _pages;
     private IReadOnlyList<OssObjectSummary> _page = [];
     private int _index;
+    private OssObjectSummary? _current;
     private bool _morePages;
     private string? _previous;
 
@@ -23,7 +24,8 @@ internal sealed class DestinationCursor(Func<string?, IAsyncEnumerable<ListObjec
     /// <summary>The relative key the cursor stands at (valid after <see cref="HasKeyUpToAsync"/> said yes).</summary>
     public string? Key { get; private set; }
 
-    public OssObjectSummary Current => _page[_index];
+    /// <summary>The object the cursor stands at (valid when <see cref="Key"/> is).</summary>
+    public OssObjectSummary Current => _current!;
 
     /// <summary>The page held is used up and the listing goes on: the next key is only known after fetching a page.</summary>
     private bool Pending => _pages is not null && Key is null && _morePages;
@@ -104,7 +106,9 @@ internal sealed class DestinationCursor(Func<string?, IAsyncEnumerable<ListObjec
             return;
         }
 
-        var key = Relative(_page[_index].Key);
+        // Read once: a page's objects may be made as they are read (the client keeps its pages compact).
+        _current = _page[_index];
+        var key = Relative(_current.Key);
 
         // A merge-join over an unsorted listing would silently copy or skip the wrong objects; refuse instead.
         if (_previous is not null && _comparer.Compare(_previous, key) >= 0)

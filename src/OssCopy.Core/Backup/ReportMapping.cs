@@ -47,7 +47,7 @@ public static class ReportMapping
             Restore = outcome.RestoreRequested ? "requested" : outcome.SourceRestore,
             Size = item.Source.Size,
             SourceETag = item.Source.ETag,
-            Strategy = copied ? outcome.Strategy.ToString() : null,
+            Strategy = copied ? StrategyName(outcome.Strategy) : null,
             Verified = copied ? outcome.Verified : null,
             StatusCode = outcome.StatusCode == 0 ? null : outcome.StatusCode,
             RequestId = outcome.RequestId,
@@ -61,6 +61,14 @@ public static class ReportMapping
             DurationMs = Math.Round(outcome.Duration.TotalMilliseconds, 1),
         };
     }
+
+    /// <summary>The strategy's name as the report writes it: the enum's own name, without Enum.ToString's lookup for every object.</summary>
+    internal static string StrategyName(CopyStrategy strategy) => strategy switch
+    {
+        CopyStrategy.SingleCopy => nameof(CopyStrategy.SingleCopy),
+        CopyStrategy.Multipart => nameof(CopyStrategy.Multipart),
+        _ => strategy.ToString(),
+    };
 
     /// <summary>The reason a work item is reported with.</summary>
     public static ReportReason Reason(DiffKind kind) => kind switch

@@ -58,34 +58,20 @@ public sealed class CopyOrchestrator
     /// Copies one object. Throws <see cref="CopyValidationException"/> for a bad request (before any OSS call) and
     /// <see cref="OperationCanceledException"/> when cancelled; every OSS refusal is an outcome, not an exception.
     /// </summary>
-    public async Task<CopyOutcome> CopyAsync(CopyRequest request, CancellationToken cancellationToken = default)
+    public Task<CopyOutcome> CopyAsync(CopyRequest request, CancellationToken cancellationToken = default)
     {
-        CopyRequestValidator.ThrowIfInvalid(request);
-
-        // The context starts the clock; every outcome made from it carries the duration, so none is copied to add it.
-        var context = new CopyContext(request);
         try
         {
-            var outcome = await CopyValidatedAsync(context, cancellationToken);
-            return Finish(outcome);
+            CopyRequestValidator.ThrowIfInvalid(request);
         }
-        catch (OssException ex) when (ex.StatusCode == 412 || ex.ErrorCode == OssErrorCodes.PreconditionFailed)
+        catch (Exception ex)
         {
-            CoreLog.SourceChanged(_logger, context.SourceBucket, request.SourceKey, context.PinnedETag);
-            return context.Outcome(CopyStatus.SourceChanged, CopyError.From(ex));
+            // In the task, as an async method puts it: a caller that awaits later still sees it there.
+            return Task.FromException<CopyOutcome>(ex);
         }
-        catch (OssException ex)
-        {
-            CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, ex.ErrorCode, ex.StatusCode, ex.RequestId);
-            return context.Outcome(CopyStatus.Failed, CopyError.From(ex));
-        }
-        catch (ArgumentException ex)
-        {
-            // The request was valid, but what the source holds is not (metadata OSS once accepted that the client's
-            // rules now refuse, on a multipart copy that must re-send it): this object fails, not the caller.
-            CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, CopyErrorCodes.InvalidSource, 0, null);
-            return context.Outcome(CopyStatus.Failed, new CopyError(0, CopyErrorCodes.InvalidSource, ex.Message, null, null));
-        }
+
+        // The context starts the clock; every outcome made from it carries the duration, so none is copied to add it.
+        return CopyValidatedAsync(new CopyContext(request), cancellationToken);
     }
 
     private CopyOutcome Finish(CopyOutcome outcome)
@@ -113,72 +99,93 @@ public sealed class CopyOrchestrator
         return outcome;
     }
 
+    /// <summary>The copy of a valid request, one async frame from the first request to the outcome (a frame per object less than a wrapper).</summary>
     private async Task<CopyOutcome> CopyValidatedAsync(CopyContext context, CancellationToken cancellationToken)
     {
         var request = context.Request;
-        if (_options.CheckSameRegion && context.SourceBucket != request.Bucket)
-        {
-            var refusal = await CheckSameRegionAsync(context, cancellationToken);
-            if (refusal is not null)
-            {
-                return refusal;
-            }
-        }
-
-        if (!ArchivedSources.MustHead(request) && CanSkipSourceHead(request) is { } listed)
-        {
-            // What the listing said is all a single, ETag-verified copy needs; the pin makes OSS check it is still true.
-            context.Source = listed;
-            context.PinnedETag = listed.ETag;
-        }
-        else
-        {
-            var head = await _client.HeadObjectAsync(
-                new HeadObjectRequest { Bucket = context.SourceBucket, Key = request.SourceKey, VersionId = request.SourceVersionId }, cancellationToken);
-            context.Source = head.Properties;
-            context.SourceHeaded = true;
-            context.PinnedETag = request.ExpectedSourceETag ?? head.Properties.ETag;
-            if (request.ExpectedSourceETag is { } expected && !ETags.Equal(expected, head.Properties.ETag))
-            {
-                // The caller listed one version and the source now holds another: copying it would copy what nobody decided to copy.
-                return context.Outcome(CopyStatus.SourceChanged, new CopyError(0, OssErrorCodes.PreconditionFailed,
-                    $"The source's ETag is {head.Properties.ETag}, not the expected {expected}.", head.RequestId, null));
-            }
-
-            if (await ArchivedSources.CheckAsync(_client, _logger, context, head, cancellationToken) is { } archived)
-            {
-                return archived;
-            }
-        }
-
-        var multipart = context.Source.ContentLength >= _options.MultipartThreshold;
-        CoreLog.Planned(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, context.Source.ContentLength, context.PinnedETag,
-            multipart ? CopyStrategy.Multipart : CopyStrategy.SingleCopy);
-
-        var tagError = await ResolveTagsAsync(context, multipart, cancellationToken);
-        if (tagError is not null)
-        {
-            return context.Outcome(CopyStatus.Failed, tagError);
-        }
-
-        context.Destination = DestinationDescriptionBuilder.Build(request, context.Source, context.ExpectedTags,
-            multipart ? CopyStrategy.Multipart : CopyStrategy.SingleCopy, context.PinnedETag);
-
-        // The single copy is awaited here rather than in a method of its own: one async frame (and its box) less per object.
-        CopiedObject copied;
         try
         {
-            copied = multipart
-                ? await MultipartCopyAsync(context, cancellationToken)
-                : Copied(await _client.CopyObjectAsync(SingleCopyRequest(context), cancellationToken));
-        }
-        catch (OssException ex) when (ex.ErrorCode == OssRestore.InvalidObjectState && ArchivedSources.Handles(request))
-        {
-            // Frozen after all (the listing said another class, or the restore expired since the HEAD): skip or restore as asked.
-            return await ArchivedSources.OnFrozenAsync(_client, _logger, context, cancellationToken);
-        }
+            if (_options.CheckSameRegion && context.SourceBucket != request.Bucket)
+            {
+                var refusal = await CheckSameRegionAsync(context, cancellationToken);
+                if (refusal is not null)
+                {
+                    return Finish(refusal);
+                }
+            }
 
-        return await CopyVerifier.VerifyAsync(_client, _options.Verification, context, copied, cancellationToken);
+            if (!ArchivedSources.MustHead(request) && CanSkipSourceHead(request) is { } listed)
+            {
+                // What the listing said is all a single, ETag-verified copy needs; the pin makes OSS check it is still true.
+                context.Source = listed;
+                context.PinnedETag = listed.ETag;
+            }
+            else
+            {
+                var head = await _client.HeadObjectAsync(
+                    new HeadObjectRequest { Bucket = context.SourceBucket, Key = request.SourceKey, VersionId = request.SourceVersionId }, cancellationToken);
+                context.Source = head.Properties;
+                context.SourceHeaded = true;
+                context.PinnedETag = request.ExpectedSourceETag ?? head.Properties.ETag;
+                if (request.ExpectedSourceETag is { } expected && !ETags.Equal(expected, head.Properties.ETag))
+                {
+                    // The caller listed one version and the source now holds another: copying it would copy what nobody decided to copy.
+                    return Finish(context.Outcome(CopyStatus.SourceChanged, new CopyError(0, OssErrorCodes.PreconditionFailed,
+                        $"The source's ETag is {head.Properties.ETag}, not the expected {expected}.", head.RequestId, null)));
+                }
+
+                if (await ArchivedSources.CheckAsync(_client, _logger, context, head, cancellationToken) is { } archived)
+                {
+                    return Finish(archived);
+                }
+            }
+
+            var multipart = context.Source.ContentLength >= _options.MultipartThreshold;
+            CoreLog.Planned(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, context.Source.ContentLength, context.PinnedETag,
+                multipart ? CopyStrategy.Multipart : CopyStrategy.SingleCopy);
+
+            var tagError = await ResolveTagsAsync(context, multipart, cancellationToken);
+            if (tagError is not null)
+            {
+                return Finish(context.Outcome(CopyStatus.Failed, tagError));
+            }
+
+            context.Destination = DestinationDescriptionBuilder.Build(request, context.Source, context.ExpectedTags,
+                multipart ? CopyStrategy.Multipart : CopyStrategy.SingleCopy, context.PinnedETag);
+
+            // The single copy is awaited here rather than in a method of its own: one async frame (and its box) less per object.
+            CopiedObject copied;
+            try
+            {
+                copied = multipart
+                    ? await MultipartCopyAsync(context, cancellationToken)
+                    : Copied(await _client.CopyObjectAsync(SingleCopyRequest(context), cancellationToken));
+            }
+            catch (OssException ex) when (ex.ErrorCode == OssRestore.InvalidObjectState && ArchivedSources.Handles(request))
+            {
+                // Frozen after all (the listing said another class, or the restore expired since the HEAD): skip or restore as asked.
+                return Finish(await ArchivedSources.OnFrozenAsync(_client, _logger, context, cancellationToken));
+            }
+
+            return Finish(await CopyVerifier.VerifyAsync(_client, _options.Verification, context, copied, cancellationToken));
+        }
+        catch (OssException ex) when (ex.StatusCode == 412 || ex.ErrorCode == OssErrorCodes.PreconditionFailed)
+        {
+            CoreLog.SourceChanged(_logger, context.SourceBucket, request.SourceKey, context.PinnedETag);
+            return context.Outcome(CopyStatus.SourceChanged, CopyError.From(ex));
+        }
+        catch (OssException ex)
+        {
+            CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, ex.ErrorCode, ex.StatusCode, ex.RequestId);
+            return context.Outcome(CopyStatus.Failed, CopyError.From(ex));
+        }
+        catch (ArgumentException ex)
+        {
+            // The request was valid, but what the source holds is not (metadata OSS once accepted that the client's
+            // rules now refuse, on a multipart copy that must re-send it): this object fails, not the caller.
+            CoreLog.Failed(_logger, context.SourceBucket, request.SourceKey, request.Bucket, request.Key, CopyErrorCodes.InvalidSource, 0, null);
+            return context.Outcome(CopyStatus.Failed, new CopyError(0, CopyErrorCodes.InvalidSource, ex.Message, null, null));
+        }
     }
 
     /// <summary>

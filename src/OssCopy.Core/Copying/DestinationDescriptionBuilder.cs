@@ -30,35 +30,48 @@ public static class DestinationDescriptionBuilder
         var directive = CopyRequestValidator.NormalizedMetadataDirective(request);
         var copy = directive == OssDirective.Copy;
 
-        var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        // Made only when there is an entry to hold: most sources carry no user metadata, and a dictionary (with a
+        // boxed enumerator over an empty one) for each of them was a part of the engine's allocations per object.
+        Dictionary<string, string>? metadata = null;
         if (copy)
         {
-            foreach (var (name, value) in source.Metadata)
+            if (source.Metadata.Count > 0)
             {
-                metadata[name] = value;
+                metadata = NewMetadata();
+                foreach (var (name, value) in source.Metadata)
+                {
+                    metadata[name] = value;
+                }
             }
         }
         else
         {
-            foreach (var (name, value) in request.Metadata ?? EmptyMetadata)
+            if (request.Metadata is { Count: > 0 } requested)
             {
-                metadata[name] = value;
+                metadata = NewMetadata();
+                foreach (var (name, value) in requested)
+                {
+                    metadata[name] = value;
+                }
             }
 
             // Set after the request's entries: they describe the source's ciphertext, which the copy keeps byte for byte
             // (the validator refuses a request that names them, so nothing is overruled here in practice).
-            foreach (var (name, value) in source.Metadata)
+            if (source.Metadata.Count > 0)
             {
-                if (ClientSideEncryptionMetadata.IsClientSideEncryption(name))
+                foreach (var (name, value) in source.Metadata)
                 {
-                    metadata[name] = value;
+                    if (ClientSideEncryptionMetadata.IsClientSideEncryption(name))
+                    {
+                        (metadata ??= NewMetadata())[name] = value;
+                    }
                 }
             }
         }
 
         if (strategy == CopyStrategy.Multipart && request.RecordSourceETag && pinnedETag is not null)
         {
-            metadata[CopyRequestValidator.SourceETagMetadata] = pinnedETag;
+            (metadata ??= NewMetadata())[CopyRequestValidator.SourceETagMetadata] = pinnedETag;
         }
 
         return new DestinationDescription
@@ -70,7 +83,7 @@ public static class DestinationDescriptionBuilder
             ContentEncoding = copy ? source.ContentEncoding : request.ContentEncoding,
             ContentLanguage = copy ? source.ContentLanguage : request.ContentLanguage,
             Expires = copy ? source.Expires : request.Expires,
-            Metadata = metadata,
+            Metadata = (IReadOnlyDictionary<string, string>?)metadata ?? NoMetadata,
             Tags = tags,
             ObjectAcl = request.ObjectAcl,
             StorageClass = request.StorageClass,
@@ -80,5 +93,8 @@ public static class DestinationDescriptionBuilder
         };
     }
 
-    private static readonly IReadOnlyDictionary<string, string> EmptyMetadata = new Dictionary<string, string>();
+    private static Dictionary<string, string> NewMetadata() => new(StringComparer.OrdinalIgnoreCase);
+
+    // Shared by every description without metadata; read-only, so no reader can add to another copy's entries.
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata = NewMetadata().AsReadOnly();
 }

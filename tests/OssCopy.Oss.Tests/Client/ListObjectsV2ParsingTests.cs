@@ -77,6 +77,26 @@ public class ListObjectsV2ParsingTests
     }
 
     [Fact]
+    public async Task The_objects_of_a_page_share_one_string_per_storage_class_and_type_and_keep_unknown_ones_as_written()
+    {
+        var page = await ListAsync("""
+            <ListBucketResult>
+              <Contents><Key>a</Key><Type>Normal</Type><StorageClass>Standard</StorageClass></Contents>
+              <Contents><Key>b</Key><Type>Normal</Type><StorageClass>Standard</StorageClass></Contents>
+              <Contents><Key>c</Key><Type>Appendable</Type><StorageClass>ColdArchive</StorageClass></Contents>
+              <Contents><Key>d</Key><Type>Newfangled</Type><StorageClass>standard</StorageClass></Contents>
+            </ListBucketResult>
+            """);
+
+        Assert.Same(OssStorageClass.Standard, page.Contents[0].StorageClass);
+        Assert.Same(page.Contents[0].StorageClass, page.Contents[1].StorageClass);
+        Assert.Same(page.Contents[0].ObjectType, page.Contents[1].ObjectType);
+        Assert.Equal("Normal", page.Contents[1].ObjectType);
+        Assert.Same(OssStorageClass.ColdArchive, page.Contents[2].StorageClass);
+        Assert.Equal(("Appendable", "Newfangled", "standard"), (page.Contents[2].ObjectType, page.Contents[3].ObjectType, page.Contents[3].StorageClass));
+    }
+
+    [Fact]
     public async Task Without_url_encoding_keys_are_taken_as_written()
     {
         var page = await ListAsync("""
