@@ -306,14 +306,14 @@ internal static class DistributedScaleSection
     /// </summary>
     private sealed class SteadyPart(LocalOssServer server, int objects, Stopwatch stopwatch, Func<(int Limit, int InFlight)> concurrency)
     {
-        private readonly List<(double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight)> _samples = [];
+        private readonly List<Sample> _samples = [];
 
         public void Add(long copied)
         {
             var (limit, inFlight) = concurrency();
             lock (_samples)
             {
-                _samples.Add((stopwatch.Elapsed.TotalSeconds, copied, server.Counters.Total, server.Counters.Throttled, limit, inFlight));
+                _samples.Add(new Sample(stopwatch.Elapsed.TotalSeconds, copied, server.Counters.Total, server.Counters.Throttled, limit, inFlight));
             }
         }
 
@@ -344,7 +344,7 @@ internal static class DistributedScaleSection
         /// <summary>Copies in flight in the steady part, on average (-1: not known): below the limit, the limiters did not bind.</summary>
         public double MeanInFlight => Mean(s => s.InFlight);
 
-        private double Mean(Func<(double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight), int> value) =>
+        private double Mean(Func<Sample, int> value) =>
             Between((from, to) =>
             {
                 lock (_samples)
@@ -353,16 +353,18 @@ internal static class DistributedScaleSection
                 }
             });
 
-        private double Between(Func<(double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight), (double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight), double> measure)
+        private double Between(Func<Sample, Sample, double> measure)
         {
-            (double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight) from, to;
+            Sample? from, to;
             lock (_samples)
             {
                 from = _samples.FirstOrDefault(s => s.Copied >= objects / 10);
                 to = _samples.LastOrDefault(s => s.Copied <= objects * 9 / 10);
             }
 
-            return from.Seconds > 0 && to.Seconds > from.Seconds ? measure(from, to) : double.NaN;
+            return from is not null && to is not null && to.Seconds > from.Seconds ? measure(from, to) : double.NaN;
         }
+
+        private sealed record Sample(double Seconds, long Copied, long Requests, long Throttled, int Limit, int InFlight);
     }
 }

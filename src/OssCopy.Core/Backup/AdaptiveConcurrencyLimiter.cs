@@ -133,7 +133,7 @@ public sealed class AdaptiveConcurrencyLimiter
         {
             lock (_gate)
             {
-                return Math.Max(_roundsPerIncrease, _adaptedRounds);
+                return RoundsNow;
             }
         }
     }
@@ -163,6 +163,9 @@ public sealed class AdaptiveConcurrencyLimiter
         return (old, lowered);
     }
 
+    /// <summary>Under the lock: the rounds per added slot once throttled, the configured ones or what the goal has set.</summary>
+    private int RoundsNow => Math.Max(_roundsPerIncrease, _adaptedRounds);
+
     /// <summary>Under the lock: the rounds per added slot for the share refused over the cycle that ends now.</summary>
     private void AdaptRounds()
     {
@@ -173,7 +176,7 @@ public sealed class AdaptiveConcurrencyLimiter
         }
 
         var refused = (double)_throttlesSinceDecrease / attempts;
-        var rounds = Math.Max(_roundsPerIncrease, _adaptedRounds);
+        var rounds = RoundsNow;
         _adaptedRounds = refused > ThrottledShareGoal ? Math.Min(MaxRoundsPerIncrease, rounds * 2)
             : refused < ThrottledShareGoal / 2 ? Math.Max(_roundsPerIncrease, rounds / 2)
             : rounds;
@@ -236,7 +239,7 @@ public sealed class AdaptiveConcurrencyLimiter
                     // The start is not a lowering: Lowest reports what throttling did.
                     Lowest = _limit;
                 }
-                else if (++_successes >= _limit * (Decreases > 0 ? Math.Max(_roundsPerIncrease, _adaptedRounds) : 1) && _limit < Maximum)
+                else if (++_successes >= _limit * (Decreases > 0 ? RoundsNow : 1) && _limit < Maximum)
                 {
                     changed = (_limit, _limit + 1);
                     _limit++;
