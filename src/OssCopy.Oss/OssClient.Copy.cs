@@ -56,6 +56,7 @@ public sealed partial class OssClient
         }
 
         var state = NewState("CopyObject", "PUT", request.Bucket, request.Key);
+        state.RetryThrottling = Http.OssRetryScope.RetriesThrottledCopyObject;
         var headers = state.Headers;
         headers[OssHeaders.CopySource] = ObjectHeaders.CopySource(sourceBucket, request.SourceKey, request.SourceVersionId);
         ObjectHeaders.Set(headers, OssHeaders.MetadataDirective, OssDirective.Normalize(request.MetadataDirective, nameof(request.MetadataDirective))?.ToUpperInvariant());

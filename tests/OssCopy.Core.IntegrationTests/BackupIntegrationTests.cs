@@ -328,7 +328,7 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
 
     [Trait("Backend", LocalOssFixture.LocalOssOnly)]
     [Fact]
-    public async Task Throttled_attempts_the_client_retries_still_lower_the_concurrency()
+    public async Task Every_throttled_attempt_lowers_the_concurrency()
     {
         var (source, destination, _) = await SeedAsync(60);
         var signal = new ThrottleSignal();
@@ -347,6 +347,53 @@ public sealed class BackupIntegrationTests(LocalOssFixture oss) : IClassFixture<
         finally
         {
             oss.Server.Faults.Clear();
+        }
+    }
+
+    [Trait("Backend", LocalOssFixture.LocalOssOnly)]
+    [Fact]
+    public async Task A_throttled_copy_waits_for_its_retry_without_holding_a_concurrency_slot()
+    {
+        var (source, destination, keys) = await SeedAsync(12);
+        var signal = new ThrottleSignal();
+        var copies = new ConcurrentQueue<(string Key, int Status)>();
+        var client = oss.Client(maxRetries: 3, wrap: inner => new ThrottleSignalHandler(signal, new CopyRecorder(copies, inner)));
+        var runner = LocalOssFixture.Runner(client, throttleSignal: signal, configure: o => o.ThrottleBackoff = TimeSpan.FromSeconds(1));
+        oss.Server.Faults.Add(new LocalOssFaultRule { Operation = "CopyObject", Kind = LocalOssFaultKind.SlowDown, Count = 1 });
+        try
+        {
+            // Two copies at once; the refusal lowers the limit to one. Were the refused copy to wait for its retry in
+            // the client (200 ms), it would hold that one slot and nothing else could be copied meanwhile.
+            var report = await runner.RunAsync(Plan(source, destination), new BackupRunOptions { Parallelism = 2 });
+
+            Assert.Equal((12L, 0L), (report.Totals.Copied, report.Totals.Failed));
+            Assert.Equal(1, report.ConcurrencyDecreases);
+            var order = copies.ToList();
+            var refused = order.FindIndex(c => c.Status == 503);
+            var retried = order.FindIndex(refused + 1, c => c.Key == order[refused].Key);
+            Assert.True(retried > refused, string.Join(", ", order));
+            var copiedMeanwhile = order.Skip(refused + 1).Take(retried - refused - 1).Count(c => c.Status == 200);
+            Assert.True(copiedMeanwhile >= 5, $"{copiedMeanwhile} copies while the refused one waited: {string.Join(", ", order)}");
+            Assert.Equal(keys.Count, order.Count(c => c.Status == 200));
+        }
+        finally
+        {
+            oss.Server.Faults.Clear();
+        }
+    }
+
+    /// <summary>Every CopyObject attempt as it reaches the wire: the destination key and the answer's status.</summary>
+    private sealed class CopyRecorder(ConcurrentQueue<(string Key, int Status)> copies, HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.Headers.Contains("x-oss-copy-source"))
+            {
+                copies.Enqueue((request.RequestUri!.AbsolutePath, (int)response.StatusCode));
+            }
+
+            return response;
         }
     }
 }

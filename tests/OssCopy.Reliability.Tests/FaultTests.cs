@@ -37,7 +37,7 @@ public sealed class FaultTests(LocalOssWorld oss, ITestOutputHelper output) : IC
         var first = await RunAsync(plan, Path.Combine(dir, "first.json"), clientRetries: 1, throttleRetries: 0);
         var firstTime = clock.Elapsed;
         clock.Restart();
-        var second = await RunAsync(plan, Path.Combine(dir, "second.json"), clientRetries: 3, throttleRetries: 3);
+        var second = await RunAsync(plan, Path.Combine(dir, "second.json"), clientRetries: 3, throttleRetries: new BackupRunnerOptions().ThrottleRetries);
         var secondTime = clock.Elapsed;
         var faults = FaultProfile.Totals(oss.Server);
         var copyRequests = oss.Server.Counters["CopyObject"];

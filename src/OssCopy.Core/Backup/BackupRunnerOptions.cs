@@ -62,9 +62,13 @@ public sealed class BackupRunnerOptions : IValidatableObject
     [Range(0, 0.5)]
     public double WorkerThrottledShareGoal { get; set; } = 0.01;
 
-    /// <summary>How often an object throttled to the end of the client's own retries is tried again, at the lowered concurrency.</summary>
+    /// <summary>
+    /// How often a throttled copy is tried again, at the lowered concurrency and after <see cref="ThrottleBackoff"/>.
+    /// The client does not retry a throttled CopyObject of a run (its backoff would hold the copy's concurrency slot):
+    /// these are its retries. At the default backoff, 6 wait 16 to 32 s in all before the copy is reported failed.
+    /// </summary>
     [Range(0, 20)]
-    public int ThrottleRetries { get; set; } = 3;
+    public int ThrottleRetries { get; set; } = 6;
 
     /// <summary>The first pause before such a retry; it doubles, with jitter.</summary>
     public TimeSpan ThrottleBackoff { get; set; } = TimeSpan.FromMilliseconds(500);

@@ -6,6 +6,7 @@ using OssCopy.Core.Copying;
 using OssCopy.Core.Internal;
 using OssCopy.Core.State;
 using OssCopy.Oss;
+using OssCopy.Oss.Http;
 using OssCopy.Oss.Models;
 
 namespace OssCopy.Core.Backup;
@@ -120,7 +121,12 @@ public sealed class PlanObjectCopier
             CopyOutcome outcome;
             try
             {
-                outcome = await orchestrator.CopyAsync(request, cancellationToken);
+                // A throttled CopyObject comes back at once and is retried below, after the lease is released: the
+                // client's own backoff would hold the slot that another copy can use meanwhile.
+                using (OssRetryScope.ReturnThrottledCopyObject())
+                {
+                    outcome = await orchestrator.CopyAsync(request, cancellationToken);
+                }
             }
             catch (CopyValidationException ex)
             {

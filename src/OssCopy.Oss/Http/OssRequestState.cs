@@ -23,6 +23,9 @@ internal sealed class OssRequestState
     /// <summary>False when the body is a forward-only stream: it cannot be sent twice, so it is never retried.</summary>
     public bool Replayable { get; set; } = true;
 
+    /// <summary>False when a throttling answer (503, 429) goes back to the caller rather than being retried (see <see cref="OssRetryScope"/>).</summary>
+    public bool RetryThrottling { get; set; } = true;
+
     /// <summary>Read the whole answer inside the attempt (all but streamed downloads), so a body cut short is retried.</summary>
     public bool BufferResponse { get; set; } = true;
 

@@ -9,7 +9,8 @@ namespace OssCopy.Oss.Http;
 /// <summary>
 /// The retry policy of the client, built on Microsoft.Extensions.Http.Resilience: exponential backoff with jitter
 /// for network errors, 408, 429 and 5xx (503 SlowDown included), and one more attempt after a clock-skew
-/// correction; never for other 4xx, never for a body that cannot be sent twice, and never past cancellation.
+/// correction; never for other 4xx, never for a body that cannot be sent twice, never past cancellation, and not for
+/// throttling the caller retries itself (<see cref="OssRetryScope"/>).
 /// </summary>
 public static class OssRetryPipeline
 {
@@ -57,6 +58,12 @@ public static class OssRetryPipeline
 
         var response = outcome.Result!;
         var status = (int)response.StatusCode;
+        if (status is 429 or 503 && state is { RetryThrottling: false })
+        {
+            // The caller retries throttling itself, outside its concurrency slot (OssRetryScope).
+            return false;
+        }
+
         return status is 408 or 429 or >= 500
                || (response.StatusCode == HttpStatusCode.Forbidden && state is { ClockCorrected: true } or { RenewCredentials: true });
     }

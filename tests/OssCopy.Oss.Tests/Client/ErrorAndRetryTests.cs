@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using OssCopy.Oss.Hashing;
+using OssCopy.Oss.Http;
 using OssCopy.Oss.Models;
 using OssCopy.Oss.Signing;
 using OssCopy.Oss.Tests.Support;
@@ -272,6 +273,52 @@ public class ErrorAndRetryTests
 
         Assert.Equal("FileAlreadyExists", error.ErrorCode);
         Assert.Single(handler.Requests);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable, "SlowDown")]
+    [InlineData(HttpStatusCode.TooManyRequests, "TooManyRequests")]
+    public async Task In_a_ReturnThrottledCopyObject_scope_a_throttled_CopyObject_comes_back_at_once_with_its_request_id(HttpStatusCode status, string code)
+    {
+        var handler = new RecordingHandler()
+            .ThenRespond(status, $"<Error><Code>{code}</Code><Message>Please reduce your request rate.</Message><RequestId>r-throttled</RequestId><EC>0007-00000101</EC></Error>")
+            .ThenRespond(HttpStatusCode.OK, CopyOk);
+        var client = TestClients.Create(handler);
+
+        OssException error;
+        using (OssRetryScope.ReturnThrottledCopyObject())
+        {
+            error = await Assert.ThrowsAsync<OssException>(() => client.CopyObjectAsync(Copy()));
+        }
+
+        Assert.Single(handler.Requests);
+        Assert.Equal(((int)status, code, "r-throttled", "0007-00000101"), (error.StatusCode, error.ErrorCode, error.RequestId, error.Ec));
+
+        // Out of the scope the client retries again.
+        var result = await client.CopyObjectAsync(Copy());
+        Assert.Equal(200, result.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_ReturnThrottledCopyObject_scope_leaves_other_requests_and_other_errors_of_a_copy_to_the_client_retries()
+    {
+        const string SlowDown = "<Error><Code>SlowDown</Code><Message>m</Message><RequestId>r</RequestId></Error>";
+        var handler = new RecordingHandler()
+            .ThenRespond(HttpStatusCode.ServiceUnavailable, SlowDown)
+            .ThenRespond(HttpStatusCode.OK, null, ("ETag", "\"E\""))
+            .ThenRespond(HttpStatusCode.InternalServerError, "<Error><Code>InternalError</Code><Message>m</Message><RequestId>r</RequestId></Error>")
+            .ThenThrow(new HttpRequestException("connection reset"))
+            .ThenRespond(HttpStatusCode.OK, CopyOk);
+        var client = TestClients.Create(handler);
+
+        using (OssRetryScope.ReturnThrottledCopyObject())
+        {
+            await client.HeadObjectAsync(new HeadObjectRequest { Bucket = "src-bucket", Key = "s" });
+            var result = await client.CopyObjectAsync(Copy());
+            Assert.Equal(200, result.StatusCode);
+        }
+
+        Assert.Equal(["HEAD", "HEAD", "PUT", "PUT", "PUT"], handler.Requests.Select(r => r.Method));
     }
 
     [Fact]
