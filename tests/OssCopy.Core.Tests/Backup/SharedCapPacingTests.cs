@@ -7,8 +7,9 @@ namespace OssCopy.Core.Tests.Backup;
 /// <summary>
 /// Several clients, each with its own limiter, pacing themselves against one shared cap: the distributed run's workers
 /// against an OSS account. A deterministic simulation in 10 ms steps of LocalOss's model (a token bucket; a refused
-/// request answered after the same latency as an admitted one) and of the client (a refused attempt is reported to the
-/// limiter and retried with exponential backoff while it keeps its slot, as OssRetryPipeline does).
+/// request answered after the same latency as an admitted one) and of the engine (a refused copy is reported to the
+/// limiter, gives its slot back and is retried after exponential backoff, as PlanObjectCopier does: the client hands a
+/// throttled CopyObject straight back).
 /// </summary>
 public class SharedCapPacingTests(ITestOutputHelper output)
 {
@@ -38,12 +39,13 @@ public class SharedCapPacingTests(ITestOutputHelper output)
     public void Without_the_goal_more_workers_are_refused_many_times_as_often(int latencyMs, int perWorker, int workers)
     {
         // What the bench measured before the goal (7-12 % refused with 4 and 8 workers at 20 ms): fixed rounds per added
-        // slot, so n workers climb back n times as fast as one.
+        // slot, so n workers climb back n times as fast as one. Fixed rounds break the 2 % bound (25 % and 3.3 %
+        // here since a refused copy waits for its retry without a slot); the goal refuses a fourth as often or less.
         var fixedRounds = Simulate(workers, latencyMs, perWorker, throttledShareGoal: 0);
         var withGoal = Simulate(workers, latencyMs, perWorker, throttledShareGoal: 0.01);
         output.WriteLine($"fixed rounds: {fixedRounds}\nwith the goal: {withGoal}");
 
-        Assert.True(fixedRounds.RefusedShare > 0.04, fixedRounds.ToString());
+        Assert.True(fixedRounds.RefusedShare > 0.02, fixedRounds.ToString());
         Assert.True(withGoal.RefusedShare < fixedRounds.RefusedShare / 4, $"fixed rounds: {fixedRounds}; with the goal: {withGoal}");
     }
 
@@ -72,7 +74,8 @@ public class SharedCapPacingTests(ITestOutputHelper output)
         const int stepMs = 10;
         const int measureFromStep = 1_000;
         const int steps = 6_000;
-        const int maxAttempts = 4; // OssClientOptions.MaxRetries 3
+        var maxAttempts = 1 + new BackupRunnerOptions().ThrottleRetries;
+        var backoffMs = new BackupRunnerOptions().ThrottleBackoff.TotalMilliseconds;
         var random = new Random(1234);
         var time = new FakeTimeProvider();
         var limiters = Enumerable.Range(0, workers).Select(_ => new AdaptiveConcurrencyLimiter(maximum: maximum, minimum: 1, initial: Math.Min(8, maximum), time)
@@ -88,7 +91,8 @@ public class SharedCapPacingTests(ITestOutputHelper output)
         var tokens = burst;
         var latencySteps = latencyMs / stepMs;
         var answers = new Dictionary<int, List<(Attempt Attempt, bool Admitted)>>();
-        var retries = new Dictionary<int, List<Attempt>>();
+        var retries = new Dictionary<int, List<(int Worker, int Number)>>();
+        var readyToRetry = Enumerable.Range(0, workers).Select(_ => new Queue<int>()).ToList();
         long admitted = 0, attempts = 0, refused = 0;
         for (var step = 0; step < steps; step++)
         {
@@ -106,28 +110,35 @@ public class SharedCapPacingTests(ITestOutputHelper output)
                         continue;
                     }
 
+                    // The throttle signal, then the copy's own report as it gives its slot back.
                     limiters[attempt.Worker].ReportThrottle();
+                    attempt.Lease.Throttled();
                     if (attempt.Number == maxAttempts)
                     {
-                        attempt.Lease.Throttled();
                         continue;
                     }
 
-                    // Exponential backoff from 200 ms with jitter, the slot kept meanwhile.
-                    var backoffMs = 200 * Math.Pow(2, attempt.Number - 1) * (0.5 + random.NextDouble());
-                    var at = step + Math.Max(1, (int)(backoffMs / stepMs));
-                    (retries.TryGetValue(at, out var list) ? list : retries[at] = []).Add(attempt with { Number = attempt.Number + 1 });
+                    // The engine's backoff (doubling, with jitter), waited without a slot.
+                    var waitMs = backoffMs * Math.Pow(2, attempt.Number - 1) * (0.5 + (random.NextDouble() * 0.5));
+                    var at = step + Math.Max(1, (int)(waitMs / stepMs));
+                    (retries.TryGetValue(at, out var list) ? list : retries[at] = []).Add((attempt.Worker, attempt.Number + 1));
                 }
             }
 
-            var sends = retries.Remove(step, out var retried) ? retried : [];
+            foreach (var (worker, number) in retries.Remove(step, out var backedOff) ? backedOff : [])
+            {
+                readyToRetry[worker].Enqueue(number);
+            }
+
+            var sends = new List<Attempt>();
             for (var w = 0; w < workers; w++)
             {
                 while (limiters[w].InFlight < limiters[w].Limit)
                 {
                     var lease = limiters[w].AcquireAsync(CancellationToken.None).AsTask();
                     Assert.True(lease.IsCompletedSuccessfully, "a free slot is granted at once");
-                    sends.Add(new Attempt(w, lease.Result, 1));
+                    // A copy back from its backoff first, else new work (there is always more).
+                    sends.Add(new Attempt(w, lease.Result, readyToRetry[w].TryDequeue(out var number) ? number : 1));
                 }
             }
 
