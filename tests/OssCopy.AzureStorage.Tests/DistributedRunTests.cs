@@ -219,6 +219,48 @@ public sealed class DistributedRunTests(AzuriteFixture azurite, LocalOssServerFi
         Assert.Equal(Enumerable.Range(0, 40).Select(Key).Order(Utf8Ordinal.Instance), report.Objects.Select(o => o.Key));
     }
 
+    [Fact]
+    public async Task A_batch_takes_every_slot_its_worker_s_limiter_opens_while_it_runs()
+    {
+        // One batch of 100, started while the limiter allows 1 copy (slow start from InitialParallelism 1, +1 per
+        // success): the batch must take the slots that open as it runs, up to MaxParallelism 8. It used to run at most
+        // twice the limit it started with (2), whatever the limiter allowed later.
+        var plan = await PlanAsync(100, "fills");
+        await using var driver = Driver(workers: 1, s =>
+        {
+            s["Backup:InitialParallelism"] = "1";
+            s["OssCopy:AzureStorage:MaxItemsPerBatch"] = "100";
+        });
+        var limiter = driver.Worker(0).GetRequiredService<RunContexts>().Limiter;
+        using var sampling = new CancellationTokenSource();
+        var mostInFlight = 0;
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                mostInFlight = Math.Max(mostInFlight, limiter.InFlight);
+                await Task.Delay(1);
+            }
+        });
+
+        oss.Server.Options.Latency.Fixed = TimeSpan.FromMilliseconds(20);
+        RunRecord run;
+        try
+        {
+            run = await driver.RunAsync(plan);
+        }
+        finally
+        {
+            oss.Server.Options.Latency.Fixed = TimeSpan.Zero;
+            await sampling.CancelAsync();
+            await sampler;
+        }
+
+        Assert.Equal((RunStatus.Completed, 100L, 1L), (run.Status, run.Totals.Copied, run.BatchesEnqueued));
+        Assert.Equal(8, limiter.Limit);
+        Assert.True(mostInFlight >= 6, $"at most {mostInFlight} copies in flight while the limiter allowed 8");
+    }
+
     private async Task<byte[]> GetAsync(string bucket, string key)
     {
         await using var result = await oss.Admin.GetObjectAsync(new Oss.Models.GetObjectRequest { Bucket = bucket, Key = key });

@@ -92,7 +92,10 @@ public sealed partial class CopyBatchHandler
             var renewal = RenewAsync(claim, c => claim = c, () => lost = true, renewing.Token);
 
             // Copies under way are not cancelled: one that finished on the server but not here would be copied again.
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, context.Context.Limiter?.Limit ?? 1) * 2 };
+            // As many copies as the worker's limiter could ever allow wait on it, whatever its limit now: the limiter
+            // alone bounds the copies in flight, so while another batch of this worker drains its tail, is recorded or
+            // waits out a throttled copy's backoff, this one fills the slots.
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = context.Context.Limiter?.Maximum ?? 2 };
             await Parallel.ForEachAsync(todo, parallel, async (item, _) =>
             {
                 if (cancellationToken.IsCancellationRequested || Volatile.Read(ref lost))
